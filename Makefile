@@ -1,0 +1,59 @@
+# Taskwire — `make up` runs the whole system natively, `make test` passes the whole suite.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+STACK := scripts/stack/stack.sh
+UV := uv
+RUN := $(UV) run --frozen --all-packages
+PYTEST := $(RUN) pytest
+
+.PHONY: help up down status logs reset urls sync test lint types unit integration fmt config-check
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+up: ## Provision and start the whole stack natively, wait until healthy, print the URLs
+	@$(STACK) up
+
+down: ## Stop the stack (data is kept)
+	@$(STACK) down
+
+status: ## Show every component's process state and health
+	@$(STACK) status
+
+logs: ## Follow every component's log
+	@$(STACK) logs
+
+reset: ## Stop the stack and delete all its state (downloads stay cached)
+	@$(STACK) reset
+
+urls: ## Print the stack's URLs
+	@$(STACK) urls
+
+sync:
+	@scripts/stack/prereqs.sh
+	@$(UV) sync --all-packages --frozen --quiet
+
+test: sync lint types unit integration ## The whole suite: lint, types, unit, then integration on the real stack
+
+lint: sync config-check ## ruff, import contracts, shellcheck, config validation
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) lint-imports
+
+types: sync ## mypy (strict) on every package's src/
+	$(RUN) mypy libs/*/src task-api/src user-facade/src notification-consumer/src
+
+config-check: ## Validate the stack's configuration files with their own tools
+	@scripts/config-check.sh
+
+unit: sync ## Unit tests (no stack needed)
+	$(PYTEST) libs/*/tests task-api/tests/unit user-facade/tests/unit notification-consumer/tests/unit
+
+integration: sync ## Integration tests against the running native stack (started when needed)
+	@$(STACK) up
+	$(PYTEST) tests/integration
+
+fmt: ## Format the code
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .

@@ -1,0 +1,28 @@
+"""notification-consumer's settings, read once from the environment."""
+
+from dataclasses import dataclass
+
+from taskwire_observability.settings_env import optional, setting
+
+SERVICE = "notification-consumer"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    statsd_host: str
+    statsd_port: int
+    sentry_dsn: str | None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            database_url=setting(
+                "NOTIFICATIONS_DATABASE_URL",
+                "postgresql+psycopg2://notification_consumer:"
+                "notification-consumer-dev-only-password@127.0.0.1:5432/notifications",
+            ),
+            statsd_host=setting("STATSD_HOST", "127.0.0.1"),
+            statsd_port=int(setting("STATSD_PORT", "9125")),
+            sentry_dsn=optional("SENTRY_DSN"),
+        )

@@ -1,0 +1,33 @@
+# Ports, paths and versions of the native stack; sourced by every stack script.
+# Every value can be overridden from the environment; the defaults are the contract's.
+# shellcheck shell=bash
+
+TASKWIRE_ROOT=${TASKWIRE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+STATE_DIR=${STATE_DIR:-$TASKWIRE_ROOT/.state}        # all runtime state (git-ignored)
+CACHE_DIR=${CACHE_DIR:-$HOME/.cache/taskwire}        # downloads, kept across resets
+OPT_DIR=$STATE_DIR/opt                               # unpacked third-party runtimes
+LOG_DIR=$STATE_DIR/log
+RUN_DIR=$STATE_DIR/run
+
+# Versions (pinned; compose.yml uses the same ones).
+KEYCLOAK_VERSION=${KEYCLOAK_VERSION:-26.7.3}
+KAFKA_VERSION=${KAFKA_VERSION:-4.3.1}
+STATSD_EXPORTER_VERSION=${STATSD_EXPORTER_VERSION:-v0.28.0}
+
+# Ports.
+export PG_HOST=${PG_HOST:-127.0.0.1}
+export PG_PORT=${PG_PORT:-5432}
+export KAFKA_PORT=${KAFKA_PORT:-9092}
+export KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-29093}
+export KEYCLOAK_PORT=${KEYCLOAK_PORT:-8180}
+export KEYCLOAK_MGMT_PORT=${KEYCLOAK_MGMT_PORT:-9000}
+export SMTP_PORT=${SMTP_PORT:-1025}
+export MAIL_HTTP_PORT=${MAIL_HTTP_PORT:-8025}
+export STATSD_PORT=${STATSD_PORT:-9125}
+export STATSD_EXPORTER_PORT=${STATSD_EXPORTER_PORT:-9102}
+export PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
+export ALERTMANAGER_PORT=${ALERTMANAGER_PORT:-9093}
+export GATEWAY_PORT=${GATEWAY_PORT:-8080}
+export TASK_API_PORT=${TASK_API_PORT:-8001}
+export USER_FACADE_PORT=${USER_FACADE_PORT:-8002}
+export NOTIFICATIONS_PORT=${NOTIFICATIONS_PORT:-8003}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The native stack: up | down | status | logs | reset. `make up` and friends call this.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$HERE/env.sh"
+export TASKWIRE_ROOT STATE_DIR CACHE_DIR OPT_DIR LOG_DIR RUN_DIR
+VENV=$TASKWIRE_ROOT/.venv
+SUPERVISOR_CONF=$HERE/supervisord.conf
+READY_TIMEOUT=${READY_TIMEOUT:-240}
+
+# Start order: each phase waits for the previous one to be ready.
+INFRA=(postgres)
+BACKING=(kafka keycloak mailsink statsd-exporter prometheus alertmanager)
+SERVICES=(task-api notification-api user-facade gateway)
+ALL=("${INFRA[@]}" "${BACKING[@]}" "${SERVICES[@]}")
+
+component_script() {
+  case $1 in
+    keycloak) echo "$TASKWIRE_ROOT/keycloak/keycloak.sh" ;;
+    *) echo "$HERE/$1.sh" ;;
+  esac
+}
+
+is_ready() {
+  case $1 in
+    task-api) http_ready "$TASK_API_PORT" ;;
+    user-facade) http_ready "$USER_FACADE_PORT" ;;
+    notification-api) http_ready "$NOTIFICATIONS_PORT" ;;
+    *) "$(component_script "$1")" ready >/dev/null 2>&1 ;;
+  esac
+}
+
+http_ready() { curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$1/readyz"; }
+
+sv() { "$VENV/bin/supervisorctl" -c "$SUPERVISOR_CONF" "$@"; }
+
+supervisor_running() { [ -S "$RUN_DIR/supervisor.sock" ] && sv pid >/dev/null 2>&1; }
+
+wait_ready() {
+  local deadline=$((SECONDS + READY_TIMEOUT)) pending=("$@") still=()
+  while :; do
+    still=()
+    for name in "${pending[@]}"; do is_ready "$name" || still+=("$name"); done
+    [ ${#still[@]} -eq 0 ] && return 0
+    if [ $SECONDS -ge $deadline ]; then
+      for name in "${still[@]}"; do
+        echo "NOT READY after ${READY_TIMEOUT}s: $name (log: $LOG_DIR/$name.log)" >&2
+        tail -n 15 "$LOG_DIR/$name.log" 2>/dev/null | sed "s/^/  $name| /" >&2 || true
+      done
+      return 1
+    fi
+    pending=("${still[@]}")
+    sleep 1
+  done
+}
+
+start() {
+  for name in "$@"; do
+    state=$(sv status "$name" 2>/dev/null | awk '{print $2}' || true)
+    [ "$state" = RUNNING ] || sv start "$name" >/dev/null
+  done
+}
+
+up() {
+  local began=$SECONDS
+  "$HERE/prereqs.sh"
+  mkdir -p "$STATE_DIR" "$CACHE_DIR" "$OPT_DIR" "$LOG_DIR" "$RUN_DIR"
+  (cd "$TASKWIRE_ROOT" && uv sync --all-packages --frozen --quiet)
+  echo "==> installing components (cached downloads in $CACHE_DIR, ~/.m2, ~/.npm, Go's cache)"
+  local pids=() name
+  for name in postgres kafka keycloak mailsink statsd-exporter prometheus alertmanager gateway; do
+    "$(component_script "$name")" install >"$LOG_DIR/install-$name.log" 2>&1 &
+    pids+=($!)
+  done
+  local failed=0 i=0
+  for name in postgres kafka keycloak mailsink statsd-exporter prometheus alertmanager gateway; do
+    if ! wait "${pids[$i]}"; then
+      echo "install of $name failed (log: $LOG_DIR/install-$name.log)" >&2
+      tail -n 20 "$LOG_DIR/install-$name.log" >&2
+      failed=1
+    fi
+    i=$((i + 1))
+  done
+  [ $failed = 0 ] || exit 1
+
+  supervisor_running || "$VENV/bin/supervisord" -c "$SUPERVISOR_CONF"
+  echo "==> starting postgres"
+  start postgres && wait_ready postgres
+  "$HERE/postgres.sh" init
+  (cd "$TASKWIRE_ROOT/task-api" && "$VENV/bin/alembic" upgrade head 2>"$LOG_DIR/migrate-task-api.log")
+
+  echo "==> starting ${BACKING[*]}"
+  start "${BACKING[@]}"
+  start task-api notification-api
+  wait_ready kafka && "$HERE/kafka.sh" init
+  wait_ready "${BACKING[@]}"
+  echo "==> starting ${SERVICES[*]}"
+  start "${SERVICES[@]}"
+  wait_ready "${SERVICES[@]}"
+  echo "==> all healthy in $((SECONDS - began))s"
+  urls
+}
+
+urls() {
+  cat <<URLS
+  API gateway      http://localhost:$GATEWAY_PORT
+  Keycloak         http://localhost:$KEYCLOAK_PORT  (admin console: admin / admin, dev only)
+  Mail sink        http://localhost:$MAIL_HTTP_PORT  (SMTP localhost:$SMTP_PORT)
+  Prometheus       http://localhost:$PROMETHEUS_PORT
+  Alertmanager     http://localhost:$ALERTMANAGER_PORT
+  PostgreSQL       127.0.0.1:$PG_PORT
+  Kafka            127.0.0.1:$KAFKA_PORT
+URLS
+}
+
+down() {
+  if supervisor_running; then
+    sv stop all >/dev/null || true
+    sv shutdown >/dev/null || true
+    echo "stack stopped (data kept in $STATE_DIR; 'make reset' deletes it)"
+  else
+    echo "stack is not running"
+  fi
+}
+
+status() {
+  if ! supervisor_running; then
+    echo "stack is not running ('make up' starts it)"
+    return 3
+  fi
+  local bad=0 name process health
+  printf '%-18s %-10s %s\n' COMPONENT PROCESS HEALTH
+  for name in "${ALL[@]}"; do
+    process=$(sv status "$name" 2>/dev/null | awk '{print $2}' || true)
+    if is_ready "$name"; then health=ready; else health=NOT-READY; bad=1; fi
+    [ "$process" = RUNNING ] || bad=1
+    printf '%-18s %-10s %s\n' "$name" "${process:-UNKNOWN}" "$health"
+  done
+  return $bad
+}
+
+logs() { tail -n "${LINES:-20}" -F "$LOG_DIR"/*.log; }
+
+reset() {
+  down
+  rm -rf "$STATE_DIR"
+  echo "state deleted; downloads stay cached in $CACHE_DIR"
+}
+
+"$@"

@@ -1,0 +1,1 @@
+"""Taskwire's task service."""

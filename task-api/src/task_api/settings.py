@@ -1,0 +1,27 @@
+"""task-api's settings, read once from the environment."""
+
+from dataclasses import dataclass
+
+from taskwire_observability.settings_env import optional, setting
+
+SERVICE = "task-api"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    statsd_host: str
+    statsd_port: int
+    sentry_dsn: str | None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            database_url=setting(
+                "TASK_API_DATABASE_URL",
+                "postgresql+psycopg2://task_api:task-api-dev-only-password@127.0.0.1:5432/tasks",
+            ),
+            statsd_host=setting("STATSD_HOST", "127.0.0.1"),
+            statsd_port=int(setting("STATSD_PORT", "9125")),
+            sentry_dsn=optional("SENTRY_DSN"),
+        )

@@ -1,0 +1,1 @@
+"""Taskwire's identity facade over Keycloak."""
