@@ -1,0 +1,16 @@
+"""The authenticated caller, as the token describes it."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str  # Keycloak user id (`sub`)
+    username: str | None
+    email: str | None
+    roles: frozenset[str]
+    session_id: str | None  # Keycloak session (`sid`), the unit a logout revokes
+    issued_at: int
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
