@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# API gateway (nginx): the single public entry point, routing to the services.
+# Usage: gateway.sh install|run|ready|check
+set -euo pipefail
+# shellcheck source=scripts/stack/env.sh
+source "$(dirname "$0")/env.sh"
+
+SRC=$TASKWIRE_ROOT/gateway
+GATEWAY_HOME=${GATEWAY_HOME:-$STATE_DIR/gateway}
+# shellcheck disable=SC2016 # literal lists of names for envsubst
+TEMPLATE_VARS='${GATEWAY_LISTEN} ${GATEWAY_RESOLVER} ${TASK_API_UPSTREAM} ${USER_FACADE_UPSTREAM} ${NOTIFICATIONS_UPSTREAM}'
+
+# The first IPv4 nameserver of the host; only used if an upstream is given as a host name.
+host_resolver() {
+  awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ { print $2; exit }' /etc/resolv.conf 2>/dev/null \
+    | grep . || echo 127.0.0.1
+}
+
+export GATEWAY_HOME
+export GATEWAY_LISTEN=${GATEWAY_LISTEN:-127.0.0.1:$GATEWAY_PORT}
+export TASK_API_UPSTREAM=${TASK_API_UPSTREAM:-127.0.0.1:$TASK_API_PORT}
+export USER_FACADE_UPSTREAM=${USER_FACADE_UPSTREAM:-127.0.0.1:$USER_FACADE_PORT}
+export NOTIFICATIONS_UPSTREAM=${NOTIFICATIONS_UPSTREAM:-127.0.0.1:$NOTIFICATIONS_PORT}
+export GATEWAY_RESOLVER=${GATEWAY_RESOLVER:-$(host_resolver)}
+
+render() {
+  local home=$1
+  mkdir -p "$home/conf.d" "$home/tmp"
+  # shellcheck disable=SC2016
+  GATEWAY_HOME=$home envsubst '${GATEWAY_HOME}' <"$SRC/nginx.conf.template" >"$home/nginx.conf"
+  envsubst "$TEMPLATE_VARS" <"$SRC/templates/taskwire.conf.template" >"$home/conf.d/taskwire.conf"
+}
+
+nginx_args() {
+  local home=$1
+  local args=(-p "$home/" -c "$home/nginx.conf" -e stderr)
+  # As root, nginx would run its workers as `nobody`, who cannot write the temp dirs here.
+  if [[ $EUID -eq 0 ]]; then
+    args+=(-g "user $(id -un) $(id -gn);")
+  fi
+  printf '%s\0' "${args[@]}"
+}
+
+cmd_install() {
+  if command -v nginx >/dev/null 2>&1 && command -v envsubst >/dev/null 2>&1; then
+    return 0
+  fi
+  if [[ $EUID -ne 0 ]]; then
+    echo "gateway: nginx or envsubst missing; run as root: apt-get install -y --no-install-recommends nginx-light gettext-base" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends nginx-light gettext-base \
+    || { apt-get update && apt-get install -y --no-install-recommends nginx-light gettext-base; }
+}
+
+cmd_run() {
+  local args=()
+  render "$GATEWAY_HOME"
+  mapfile -d '' args < <(nginx_args "$GATEWAY_HOME")
+  exec nginx "${args[@]}"
+}
+
+cmd_ready() {
+  curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/healthz"
+}
+
+# `nginx -t` on the native rendering and on the compose values; writes only to a temp dir.
+cmd_check() {
+  local tmp args=()
+  tmp=$(mktemp -d)
+  # shellcheck disable=SC2064 # expand now: $tmp is local
+  trap "rm -rf '$tmp'" EXIT
+  render "$tmp/native"
+  mapfile -d '' args < <(nginx_args "$tmp/native")
+  nginx -t -q "${args[@]}"
+  GATEWAY_LISTEN=8080 GATEWAY_RESOLVER=127.0.0.11 TASK_API_UPSTREAM=task-api:8001 \
+    USER_FACADE_UPSTREAM=user-facade:8002 NOTIFICATIONS_UPSTREAM=notification-consumer:8003 \
+    render "$tmp/compose"
+  mapfile -d '' args < <(nginx_args "$tmp/compose")
+  nginx -t -q "${args[@]}"
+}
+
+case "${1:-}" in
+  install) cmd_install ;;
+  run) cmd_run ;;
+  ready) cmd_ready ;;
+  check) cmd_check ;;
+  *) echo "usage: $0 install|run|ready|check" >&2; exit 2 ;;
+esac
