@@ -1,18 +1,48 @@
-"""The task-api application factory."""
+"""The task-api application factory: builds every engine and client, and wires the layers."""
 
 from flask import Flask
 from sqlalchemy import Engine, create_engine, text
 
+from task_api.api import admin, tasks
+from task_api.api.errors import ProblemApi, register_domain_errors
+from task_api.db.unit_of_work import SqlUnitOfWork
+from task_api.service.cursors import CursorCodec
+from task_api.service.tasks import TaskService
 from task_api.settings import SERVICE, Settings
+from taskwire_auth import JwksCache, TokenValidator, install_auth
 from taskwire_observability import Metrics, configure_logging, instrument
+
+MAX_BODY_BYTES = 1024 * 1024
+OPENAPI = {
+    "API_TITLE": "Taskwire tasks",
+    "API_VERSION": "1.0",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/",
+    "API_SPEC_OPTIONS": {
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        },
+        "security": [{"bearer": []}],
+        "info": {"description": "Tasks of the signed-in user (Taskwire contract, section 3)."},
+    },
+}
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     configure_logging(SERVICE)
     app = Flask(__name__)
+    app.config.update(OPENAPI, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     engine = create_engine(
-        settings.database_url, pool_pre_ping=True, connect_args={"connect_timeout": 3}
+        settings.database_url,
+        pool_pre_ping=True,
+        pool_size=5,
+        connect_args={"connect_timeout": 3},
     )
     metrics = Metrics(SERVICE, settings.statsd_host, settings.statsd_port)
 
@@ -20,6 +50,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         _ping(engine)
 
     instrument(app, metrics, {"database": database}, settings.sentry_dsn)
+    validator = TokenValidator(
+        JwksCache.from_url(settings.jwks_url), settings.issuer, settings.audience
+    )
+    install_auth(app, validator)
+    app.extensions["task_service"] = TaskService(
+        lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret)
+    )
+    api = ProblemApi(app)
+    api.register_blueprint(tasks.blp)
+    api.register_blueprint(admin.blp)
+    register_domain_errors(app)
     metrics.start_heartbeat()
     app.extensions["engine"] = engine
     return app

@@ -1,27 +1,57 @@
 """The app factory: alive without its database, ready only with it, settings fail fast."""
 
 import pytest
+from flask.testing import FlaskClient
 
 from task_api.app import create_app
 from task_api.settings import Settings
 from taskwire_observability.settings_env import SettingsError
 
-UNREACHABLE = "postgresql+psycopg2://nobody:nothing@127.0.0.1:1/tasks"
 
-
-def _settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url, statsd_host="127.0.0.1", statsd_port=9, sentry_dsn=None
+@pytest.fixture
+def client() -> FlaskClient:
+    settings = Settings(
+        database_url="postgresql+psycopg2://nobody:nothing@127.0.0.1:1/tasks",
+        issuer="http://localhost:8180/realms/taskwire",
+        jwks_url="http://127.0.0.1:1/certs",
+        audience="task-api",
+        cursor_secret="test",
+        statsd_host="127.0.0.1",
+        statsd_port=9,
+        sentry_dsn=None,
     )
+    return create_app(settings).test_client()
 
 
-def test_the_api_is_alive_but_not_ready_when_its_database_is_unreachable() -> None:
-    client = create_app(_settings(UNREACHABLE)).test_client()
+def test_the_api_is_alive_but_not_ready_when_its_database_is_unreachable(
+    client: FlaskClient,
+) -> None:
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json is not None
     assert ready.json["checks"] == {"database": "failing"}
+
+
+def test_a_request_without_a_token_is_a_401_bearer_challenge(client: FlaskClient) -> None:
+    response = client.get("/tasks")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_openapi_spec_documents_every_task_endpoint(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    assert spec is not None
+    paths = spec["paths"]
+    assert set(paths) == {
+        "/tasks",
+        "/tasks/{task_id}",
+        "/tasks/{task_id}/complete",
+        "/admin/tasks",
+    }
+    assert paths["/tasks"]["post"]["summary"] == "Create a task."
+    assert "412" in paths["/tasks/{task_id}"]["patch"]["responses"]
 
 
 def test_settings_refuse_the_dev_database_password_in_production(

@@ -1,8 +1,16 @@
 """Who is calling: Keycloak access tokens checked locally, never by a call per request."""
 
-from taskwire_auth.guard import Guard, current_principal
+from taskwire_auth.guard import authenticated, current_principal, install_auth
 from taskwire_auth.jwks import JwksCache
 from taskwire_auth.principal import Principal
 from taskwire_auth.tokens import InvalidToken, TokenValidator
 
-__all__ = ["Guard", "InvalidToken", "JwksCache", "Principal", "TokenValidator", "current_principal"]
+__all__ = [
+    "InvalidToken",
+    "JwksCache",
+    "Principal",
+    "TokenValidator",
+    "authenticated",
+    "current_principal",
+    "install_auth",
+]

@@ -4,44 +4,48 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from taskwire_auth.principal import Principal
 from taskwire_auth.tokens import InvalidToken, TokenValidator
 from taskwire_observability.problems import problem
 
 View = TypeVar("View", bound=Callable[..., Any])
+_EXTENSION = "taskwire_auth"
+
+
+def install_auth(app: Flask, validator: TokenValidator) -> None:
+    """Make `validator` the one that `authenticated` views of this app use."""
+    app.extensions[_EXTENSION] = validator
 
 
 def current_principal() -> Principal:
-    """The caller of the current request; only valid inside a guarded view."""
+    """The caller of the current request; only valid inside an authenticated view."""
     return cast(Principal, g.principal)
 
 
-class Guard:
-    def __init__(self, validator: TokenValidator) -> None:
-        self._validator = validator
+def authenticated(role: str | None = None) -> Callable[[View], View]:
+    """Run the view only with a valid bearer token (401) whose realm roles include `role` (403)."""
 
-    def __call__(self, role: str | None = None) -> Callable[[View], View]:
-        def decorate(view: View) -> View:
-            @wraps(view)
-            def guarded(*args: Any, **kwargs: Any) -> Any:
-                header = request.headers.get("Authorization", "")
-                scheme, _, token = header.partition(" ")
-                if scheme.lower() != "bearer" or not token.strip():
-                    return _unauthorized("a bearer token is required", error=None)
-                try:
-                    principal = self._validator.validate(token.strip())
-                except InvalidToken as error:
-                    return _unauthorized(str(error), error="invalid_token")
-                if role is not None and not principal.has_role(role):
-                    return problem(403, f"this needs the role '{role}'")
-                g.principal = principal
-                return view(*args, **kwargs)
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return _unauthorized("a bearer token is required", error=None)
+            validator: TokenValidator = current_app.extensions[_EXTENSION]
+            try:
+                principal = validator.validate(token.strip())
+            except InvalidToken as error:
+                return _unauthorized(str(error), error="invalid_token")
+            if role is not None and not principal.has_role(role):
+                return problem(403, f"this needs the realm role '{role}'")
+            g.principal = principal
+            return view(*args, **kwargs)
 
-            return cast(View, guarded)
+        return cast(View, guarded)
 
-        return decorate
+    return decorate
 
 
 def _unauthorized(detail: str, error: str | None) -> Response:

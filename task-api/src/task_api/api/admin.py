@@ -1,0 +1,31 @@
+"""`/admin/tasks`: every user's tasks, for the realm role `admin`."""
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from task_api.api.schemas import AdminTaskListArgs, ProblemSchema, TaskPageSchema
+from task_api.api.tasks import page_body, tasks
+from task_api.domain.listing import TaskFilter
+from taskwire_auth import authenticated
+
+blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration.")
+
+
+@blp.route("/tasks")
+class AdminTasks(MethodView):
+    decorators = [authenticated(role="admin")]
+
+    @blp.arguments(AdminTaskListArgs, location="query")
+    @blp.response(200, TaskPageSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="The caller is not an admin.")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List every user's tasks (or one user's with `owner_id`), newest first by default."""
+        wanted = TaskFilter(
+            owner_id=args.get("owner_id"),
+            statuses=tuple(args["status"]),
+            sort=args["sort"],
+            limit=args["limit"],
+        )
+        return page_body(tasks().list_tasks(wanted, args.get("cursor")))

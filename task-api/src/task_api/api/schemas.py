@@ -1,0 +1,119 @@
+"""Request and response schemas; they validate input and document the OpenAPI spec."""
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from task_api.domain.listing import Sort
+from task_api.domain.tasks import Status
+
+TITLE = validate.And(
+    validate.Length(min=1, max=200),
+    validate.Predicate("strip", error="Title must not be blank."),
+)
+DESCRIPTION = validate.Length(max=10_000)
+RFC3339 = {"format": "date-time", "example": "2026-12-01T17:00:00+00:00"}
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class TaskSchema(ma.Schema):
+    """A task as the API shows it. Its values are already serialized by the domain."""
+
+    id = fields.String(metadata={"format": "uuid"})
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": [s.value for s in Status]})
+    due_date = fields.String(allow_none=True, metadata=RFC3339)
+    completed_at = fields.String(
+        allow_none=True, metadata={**RFC3339, "description": "Set when the task became done."}
+    )
+    created_at = fields.String(metadata=RFC3339)
+    updated_at = fields.String(metadata=RFC3339)
+
+
+class TaskPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "Pass as `cursor` for the next page; null last."}
+    )
+
+
+class TaskCreateSchema(Strict):
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(allow_none=True, validate=DESCRIPTION)
+    status = fields.Enum(Status, by_value=True, load_default=Status.TODO)
+    due_date = fields.AwareDateTime(allow_none=True, metadata=RFC3339)
+
+
+class TaskPatchSchema(Strict):
+    title = fields.String(validate=TITLE)
+    description = fields.String(allow_none=True, validate=DESCRIPTION)
+    status = fields.Enum(Status, by_value=True)
+    due_date = fields.AwareDateTime(allow_none=True, metadata=RFC3339)
+
+
+class PageArgs(Strict):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(
+        validate=validate.Length(max=512),
+        metadata={"description": "The `next_cursor` of the previous page."},
+    )
+    status = fields.List(
+        fields.Enum(Status, by_value=True),
+        load_default=list,
+        metadata={"description": "Repeat to match any of several statuses."},
+    )
+
+
+class TaskListArgs(PageArgs):
+    due_before = fields.AwareDateTime(metadata=RFC3339)
+    due_after = fields.AwareDateTime(metadata=RFC3339)
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Case-insensitive substring of the title."},
+    )
+    sort = fields.Enum(Sort, by_value=True, load_default=Sort.CREATED_DESC)
+
+
+class AdminTaskListArgs(PageArgs):
+    owner_id = fields.UUID(metadata={"description": "Only this user's tasks."})
+    sort = fields.Enum(
+        Sort,
+        by_value=True,
+        load_default=Sort.CREATED_DESC,
+        validate=validate.OneOf([Sort.CREATED, Sort.CREATED_DESC]),
+    )
+
+
+class IdempotencyHeaders(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "Same key and body within 24 h: the first response, replayed."},
+    )
+
+
+class IfMatchHeaders(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    if_match = fields.String(
+        data_key="If-Match",
+        metadata={"description": "The task's ETag; a stale one gives 412."},
+    )
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "Per-field messages (422 only)."})

@@ -1,0 +1,126 @@
+"""`/tasks`: the caller's own tasks (contract section 3)."""
+
+from typing import Any
+from uuid import UUID
+
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from task_api.api.schemas import (
+    IdempotencyHeaders,
+    IfMatchHeaders,
+    ProblemSchema,
+    TaskCreateSchema,
+    TaskListArgs,
+    TaskPageSchema,
+    TaskPatchSchema,
+    TaskSchema,
+)
+from task_api.domain.listing import TaskFilter
+from task_api.domain.tasks import Task
+from task_api.service.tasks import Page, TaskService
+from taskwire_auth import authenticated, current_principal
+from taskwire_observability.request_ids import current_request_id
+
+blp = Blueprint("tasks", __name__, url_prefix="/tasks", description="Your own tasks.")
+ETAG = {
+    "ETag": {"description": "The task's version, for `If-Match`.", "schema": {"type": "string"}}
+}
+
+
+def tasks() -> TaskService:
+    service: TaskService = current_app.extensions["task_service"]
+    return service
+
+
+def owner() -> UUID:
+    return UUID(current_principal().subject)
+
+
+def with_etag(task: Task, status: int = 200) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return task.as_api(), status, {"ETag": task.etag()}
+
+
+def page_body(page: Page) -> dict[str, Any]:
+    return {"items": [t.as_api() for t in page.items], "next_cursor": page.next_cursor}
+
+
+@blp.route("")
+class Tasks(MethodView):
+    decorators = [authenticated()]
+
+    @blp.arguments(TaskListArgs, location="query")
+    @blp.response(200, TaskPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List your tasks, filtered and sorted, one keyset page at a time."""
+        wanted = TaskFilter(
+            owner_id=owner(),
+            statuses=tuple(args["status"]),
+            due_before=args.get("due_before"),
+            due_after=args.get("due_after"),
+            title_contains=args.get("q"),
+            sort=args["sort"],
+            limit=args["limit"],
+        )
+        return page_body(tasks().list_tasks(wanted, args.get("cursor")))
+
+    @blp.arguments(IdempotencyHeaders, location="headers")
+    @blp.arguments(TaskCreateSchema)
+    @blp.response(201, TaskSchema, headers={**ETAG, "Location": {"schema": {"type": "string"}}})
+    def post(
+        self, headers: dict[str, Any], fields: dict[str, Any]
+    ) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Create a task."""
+        created = tasks().create_task(
+            owner(), fields, headers.get("idempotency_key"), current_request_id.get()
+        )
+        location = url_for("tasks.TaskItem", task_id=created.body["id"])
+        return created.body, 201, {"ETag": created.etag, "Location": location}
+
+
+@blp.route("/<uuid:task_id>")
+class TaskItem(MethodView):
+    decorators = [authenticated()]
+
+    @blp.response(200, TaskSchema, headers=ETAG)
+    @blp.alt_response(404, schema=ProblemSchema, description="Absent, deleted or not yours.")
+    def get(self, task_id: UUID) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Get one of your tasks."""
+        return with_etag(tasks().get_task(owner(), task_id))
+
+    @blp.arguments(IfMatchHeaders, location="headers")
+    @blp.arguments(TaskPatchSchema)
+    @blp.response(200, TaskSchema, headers=ETAG)
+    @blp.alt_response(404, schema=ProblemSchema, description="Absent, deleted or not yours.")
+    @blp.alt_response(412, schema=ProblemSchema, description="`If-Match` is stale.")
+    def patch(
+        self, headers: dict[str, Any], patch: dict[str, Any], task_id: UUID
+    ) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Change some fields of one of your tasks."""
+        if_match = _etags(headers.get("if_match"))
+        task = tasks().update_task(owner(), task_id, patch, if_match, current_request_id.get())
+        return with_etag(task)
+
+    @blp.response(204)
+    @blp.alt_response(404, schema=ProblemSchema, description="Absent, deleted or not yours.")
+    def delete(self, task_id: UUID) -> None:
+        """Delete one of your tasks."""
+        tasks().delete_task(owner(), task_id, current_request_id.get())
+
+
+@blp.route("/<uuid:task_id>/complete")
+class TaskCompletion(MethodView):
+    decorators = [authenticated()]
+
+    @blp.response(200, TaskSchema, headers=ETAG)
+    @blp.alt_response(404, schema=ProblemSchema, description="Absent, deleted or not yours.")
+    def post(self, task_id: UUID) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Mark one of your tasks done (completing a done task changes nothing)."""
+        return with_etag(tasks().complete_task(owner(), task_id, current_request_id.get()))
+
+
+def _etags(header: str | None) -> frozenset[str] | None:
+    if header is None:
+        return None
+    return frozenset(tag.strip() for tag in header.split(","))

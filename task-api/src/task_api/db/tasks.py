@@ -1,0 +1,121 @@
+"""The task repository: owner-scoped reads and writes; it never commits."""
+
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Connection, Select, Table, literal, select, tuple_
+from sqlalchemy import DateTime as SqlDateTime
+from sqlalchemy import cast as sql_cast
+
+from task_api.db.models import TaskRow
+from task_api.domain.listing import Position, Sort, TaskFilter
+from task_api.domain.tasks import Status, Task
+
+TABLE = cast(Table, TaskRow.__table__)
+COLUMNS = [c for c in TABLE.c if c.name != "due_key"]  # due_key may hold 'infinity'
+INFINITY = sql_cast(literal("infinity"), SqlDateTime(timezone=True))
+
+
+class TaskRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def get(self, owner_id: UUID, task_id: UUID, for_update: bool = False) -> Task | None:
+        query = select(*COLUMNS).where(TABLE.c.owner_id == owner_id, TABLE.c.id == task_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self._connection.execute(query).mappings().first()
+        return _task(row) if row else None
+
+    def add(self, task: Task) -> None:
+        self._connection.execute(TABLE.insert().values(**_values(task)))
+
+    def update(self, task: Task) -> None:
+        values = _values(task)
+        del values["owner_id"], values["id"], values["created_at"]
+        self._connection.execute(
+            TABLE.update()
+            .where(TABLE.c.owner_id == task.owner_id, TABLE.c.id == task.id)
+            .values(**values)
+        )
+
+    def delete(self, owner_id: UUID, task_id: UUID) -> Task | None:
+        row = (
+            self._connection.execute(
+                TABLE.delete()
+                .where(TABLE.c.owner_id == owner_id, TABLE.c.id == task_id)
+                .returning(*COLUMNS)
+            )
+            .mappings()
+            .first()
+        )
+        return _task(row) if row else None
+
+    def page(self, wanted: TaskFilter, after: Position | None) -> list[Task]:
+        """Up to `limit + 1` tasks after `after`: the extra one tells whether a next page exists."""
+        rows = self._connection.execute(_page_query(wanted, after)).mappings().all()
+        return [_task(row) for row in rows]
+
+
+def _page_query(wanted: TaskFilter, after: Position | None) -> Select[Any]:
+    sort_column = TABLE.c.due_key if wanted.sort.by_due_date else TABLE.c.created_at
+    query = select(*COLUMNS)
+    if wanted.owner_id is not None:
+        query = query.where(TABLE.c.owner_id == wanted.owner_id)
+    if wanted.statuses:
+        query = query.where(TABLE.c.status.in_([s.value for s in wanted.statuses]))
+    # Due filters are written on due_key so that they bound the due-date index's range.
+    if wanted.due_before is not None:
+        query = query.where(TABLE.c.due_key < wanted.due_before)
+    if wanted.due_after is not None:
+        query = query.where(TABLE.c.due_key > wanted.due_after, TABLE.c.due_key < INFINITY)
+    if wanted.title_contains:
+        query = query.where(TABLE.c.title.ilike(f"%{_escape_like(wanted.title_contains)}%", "\\"))
+    if after is not None:
+        query = query.where(_after(sort_column, wanted.sort, after))
+    if wanted.sort.descending:
+        query = query.order_by(sort_column.desc(), TABLE.c.id.desc())
+    else:
+        query = query.order_by(sort_column.asc(), TABLE.c.id.asc())
+    return query.limit(wanted.limit + 1)
+
+
+def _after(sort_column: Any, sort: Sort, after: Position) -> ColumnElement[bool]:
+    key: Any = INFINITY if after.key is None else after.key
+    position = tuple_(sort_column, TABLE.c.id)
+    boundary = tuple_(key, after.id)
+    return position < boundary if sort.descending else position > boundary
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _values(task: Task) -> dict[str, Any]:
+    return {
+        "owner_id": task.owner_id,
+        "id": task.id,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status.value,
+        "due_date": task.due_date,
+        "completed_at": task.completed_at,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "version": task.version,
+    }
+
+
+def _task(row: Any) -> Task:
+    return Task(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        title=row["title"],
+        description=row["description"],
+        status=Status(row["status"]),
+        due_date=row["due_date"],
+        completed_at=row["completed_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+    )

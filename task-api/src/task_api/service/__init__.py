@@ -1,0 +1,1 @@
+"""Use cases of tasks; each owns its transaction. Never imports Flask."""
