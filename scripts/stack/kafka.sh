@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Native Kafka of the dev stack: one KRaft node that is broker and controller, listening on
+# 127.0.0.1:$KAFKA_PORT (clients) and 127.0.0.1:$KAFKA_CONTROLLER_PORT (controller quorum).
+# Jars come from Maven Central (scripts/stack/kafka/pom.xml; ~/.m2 is the download cache).
+#
+#   kafka.sh install       assemble $OPT_DIR/kafka-$KAFKA_VERSION/libs, render the config and
+#                          format $STATE_DIR/kafka/data once (idempotent, fast when done)
+#   kafka.sh run           exec the node in the foreground, logs to stdout (for supervisord)
+#   kafka.sh ready         exit 0 iff the broker answers a Kafka Metadata request listing itself
+#   kafka.sh init          create the project's topics (idempotent)
+#   kafka.sh tool CLASS [ARG...]
+#                          run a Kafka CLI class on the node's classpath, e.g.
+#                          org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=env.sh
+source "$HERE/env.sh"
+
+SRC_DIR=$HERE/kafka
+KAFKA_HOME=$OPT_DIR/kafka-$KAFKA_VERSION
+LIBS=$KAFKA_HOME/libs
+STAMP=$KAFKA_HOME/.installed
+KAFKA_STATE=$STATE_DIR/kafka
+DATA_DIR=$KAFKA_STATE/data
+CONF=$KAFKA_STATE/server.properties
+CLUSTER_ID_FILE=$KAFKA_STATE/cluster.id
+BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+
+# Measured on the 2-core dev machine: ~250-300 MB RSS idle with these settings (JDK 17 or 25).
+KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}
+KAFKA_JVM_OPTS=${KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExitOnOutOfMemoryError -XX:MaxMetaspaceSize=128m -Djava.awt.headless=true}
+# CLI tools: small heap and C1 only, they live for a second or two.
+TOOL_JVM_OPTS="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Djava.awt.headless=true"
+
+# Topics of the contract (see docs). The DLQ gets one partition: it carries a trickle of
+# poison messages, one partition keeps them in total order for inspection/replay, and its
+# end offset alone says whether it is empty. It keeps messages 14 days.
+TOPIC_EVENTS=${KAFKA_TOPIC_EVENTS:-task-events}
+TOPIC_EVENTS_PARTITIONS=6
+TOPIC_DLQ=${KAFKA_TOPIC_DLQ:-task-events.dlq}
+TOPIC_DLQ_PARTITIONS=1
+TOPIC_DLQ_RETENTION_MS=$((14 * 24 * 3600 * 1000))
+
+die() { echo "kafka: $*" >&2; exit 1; }
+
+# The JDK: $KAFKA_JAVA_HOME if set, else the newest Temurin JDK in /usr/lib/jvm, else an
+# OpenJDK 17+ there, else `java` on PATH. Kafka 4.x needs Java 17 or later.
+find_java() {
+  if [[ -n ${KAFKA_JAVA_HOME:-} ]]; then
+    [[ -x $KAFKA_JAVA_HOME/bin/java ]] || die "KAFKA_JAVA_HOME=$KAFKA_JAVA_HOME has no bin/java"
+    echo "$KAFKA_JAVA_HOME/bin/java"
+    return
+  fi
+  local d
+  while IFS= read -r d; do
+    [[ -n $d && -x $d/bin/java ]] && { echo "$d/bin/java"; return; }
+  done < <(shopt -s nullglob
+           printf '%s\n' /usr/lib/jvm/temurin-*-jdk* | sort -rV
+           printf '%s\n' /usr/lib/jvm/java-*-openjdk* | sort -rV)
+  command -v java >/dev/null || die "no Java found (need JDK 17+)"
+  command -v java
+}
+
+JAVA=$(find_java)
+
+# Major version of that JDK, from its `release` file (no JVM start needed).
+java_major() {
+  local rel v
+  rel=$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release
+  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel" 2>/dev/null || true)
+  echo "${v:-17}"
+}
+# JDK 24+ warns when Kafka (and its zstd/lz4 libraries) use sun.misc.Unsafe memory access.
+if (( $(java_major) >= 24 )); then
+  KAFKA_JVM_OPTS="$KAFKA_JVM_OPTS --sun-misc-unsafe-memory-access=allow"
+  TOOL_JVM_OPTS="$TOOL_JVM_OPTS --sun-misc-unsafe-memory-access=allow"
+fi
+
+stamp_key() {
+  { cat "$SRC_DIR/pom.xml"; echo "$KAFKA_VERSION"; } | sha256sum | cut -d' ' -f1
+}
+
+installed() {
+  [[ -f $STAMP && $(<"$STAMP") == "$(stamp_key)" ]]
+}
+
+render_config() {
+  mkdir -p "$KAFKA_STATE"
+  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
+      -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+      -e "s|@KAFKA_DATA_DIR@|$DATA_DIR|g" \
+      "$SRC_DIR/server.properties.in" >"$CONF.tmp"
+  mv "$CONF.tmp" "$CONF"
+}
+
+tool() {
+  local cls=$1; shift
+  # shellcheck disable=SC2086 # word-split option lists
+  "$JAVA" $TOOL_JVM_OPTS \
+    -Dlog4j2.configurationFile="$SRC_DIR/log4j2.properties" \
+    -Dkafka.log.level=WARN -Dkafka.log.target=SYSTEM_ERR \
+    -cp "$LIBS/*" "$cls" "$@"
+}
+
+fetch_libs() {
+  command -v mvn >/dev/null || die "mvn is not installed"
+  echo "kafka: assembling Kafka $KAFKA_VERSION runtime into $LIBS" >&2
+  mkdir -p "$KAFKA_HOME"
+  rm -f "$STAMP"
+  rm -rf "$LIBS.tmp"
+  # Maven prints its errors (and, on Debian, stray colour codes) on stdout: keep it for failures.
+  local out
+  if ! out=$(mvn -B -q -Dstyle.color=never -f "$SRC_DIR/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" 2>&1); then
+    echo "$out" >&2
+    die "mvn dependency:copy-dependencies failed"
+  fi
+  [[ -f $LIBS.tmp/kafka_2.13-$KAFKA_VERSION.jar ]] || die "kafka_2.13 jar missing after mvn"
+  rm -rf "$LIBS"
+  mv "$LIBS.tmp" "$LIBS"
+  stamp_key >"$STAMP"
+}
+
+format_storage() {
+  # Formats once. An existing meta.properties means formatted: never touched again.
+  [[ -f $DATA_DIR/meta.properties ]] && return 0
+  if [[ -d $DATA_DIR ]] && [[ -n $(ls -A "$DATA_DIR") ]]; then
+    die "$DATA_DIR is not empty but has no meta.properties; refusing to format it (move it away)"
+  fi
+  local id
+  if [[ -s $CLUSTER_ID_FILE ]]; then
+    id=$(<"$CLUSTER_ID_FILE")
+  else
+    id=$(tool kafka.tools.StorageTool random-uuid | tail -n1)
+    [[ $id =~ ^[A-Za-z0-9_-]{22}$ ]] || die "bad cluster id from StorageTool: $id"
+    echo "$id" >"$CLUSTER_ID_FILE"
+  fi
+  echo "kafka: formatting $DATA_DIR (cluster id $id)" >&2
+  mkdir -p "$DATA_DIR"
+  tool kafka.tools.StorageTool format --standalone -t "$id" -c "$CONF" >&2
+}
+
+cmd_install() {
+  installed || fetch_libs
+  render_config
+  format_storage
+}
+
+cmd_run() {
+  installed || die "not installed: run '$0 install' first"
+  render_config
+  [[ -f $DATA_DIR/meta.properties ]] || die "$DATA_DIR is not formatted: run '$0 install' first"
+  cd "$KAFKA_STATE"
+  # shellcheck disable=SC2086 # word-split option lists
+  exec "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS \
+    -Dlog4j2.configurationFile="$SRC_DIR/log4j2.properties" \
+    -cp "$LIBS/*" kafka.Kafka "$CONF"
+}
+
+# A real Kafka round trip without a JVM: Metadata v4 (all topics) on the client listener;
+# healthy iff the answer lists at least one broker. Kafka 4 accepts Metadata v4 and later.
+cmd_ready() {
+  python3 - "$KAFKA_PORT" <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+client = b"taskwire-ready"
+body = struct.pack(">hhih", 3, 4, 7, len(client)) + client + struct.pack(">i?", -1, False)
+try:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.settimeout(2)
+        s.sendall(struct.pack(">i", len(body)) + body)
+        def read(n):
+            buf = b""
+            while len(buf) < n:
+                chunk = s.recv(n - len(buf))
+                if not chunk:
+                    raise EOFError("connection closed")
+                buf += chunk
+            return buf
+        (size,) = struct.unpack(">i", read(4))
+        resp = read(size)
+except (OSError, EOFError) as e:
+    print(f"kafka not ready: {e}", file=sys.stderr)
+    sys.exit(1)
+corr, _throttle, nbrokers = struct.unpack(">iii", resp[:12])
+if corr != 7 or nbrokers < 1:
+    print(f"kafka not ready: {nbrokers} brokers in metadata", file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+create_topic() {
+  tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
+    --create --if-not-exists --replication-factor 1 --topic "$@"
+}
+
+cmd_init() {
+  installed || die "not installed: run '$0 install' first"
+  cmd_ready || die "broker at $BOOTSTRAP is not ready"
+  create_topic "$TOPIC_EVENTS" --partitions "$TOPIC_EVENTS_PARTITIONS"
+  create_topic "$TOPIC_DLQ" --partitions "$TOPIC_DLQ_PARTITIONS" \
+    --config retention.ms="$TOPIC_DLQ_RETENTION_MS"
+}
+
+case "${1:-}" in
+  install) cmd_install ;;
+  run) cmd_run ;;
+  ready) cmd_ready ;;
+  init) cmd_init ;;
+  tool) shift; [[ $# -ge 1 ]] || die "usage: $0 tool CLASS [ARG...]"; installed || die "not installed"; tool "$@" ;;
+  *) echo "usage: $0 install|run|ready|init|tool CLASS [ARG...]" >&2; exit 2 ;;
+esac
