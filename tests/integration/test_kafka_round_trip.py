@@ -5,7 +5,7 @@ import uuid
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
-from .conftest import Stack
+from taskwire_testkit import Stack
 
 
 def test_the_stack_creates_task_events_with_six_partitions_and_a_dlq(stack: Stack) -> None:

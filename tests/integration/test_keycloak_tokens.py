@@ -3,7 +3,7 @@
 import jwt
 import requests
 
-from .conftest import Stack
+from taskwire_testkit import Stack
 
 
 def test_taskadmin_token_is_for_task_api_and_verifies_with_the_realm_jwks(stack: Stack) -> None:

@@ -10,7 +10,7 @@ import psycopg2
 import pytest
 from psycopg2.extras import LogicalReplicationConnection, ReplicationCursor
 
-from .conftest import Stack
+from taskwire_testkit import Stack
 
 RELAY_PASSWORD = "task-relay-dev-only-password"
 API_PASSWORD = "task-api-dev-only-password"

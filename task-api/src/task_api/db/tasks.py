@@ -53,11 +53,11 @@ class TaskRepository:
 
     def page(self, wanted: TaskFilter, after: Position | None) -> list[Task]:
         """Up to `limit + 1` tasks after `after`: the extra one tells whether a next page exists."""
-        rows = self._connection.execute(_page_query(wanted, after)).mappings().all()
+        rows = self._connection.execute(page_query(wanted, after)).mappings().all()
         return [_task(row) for row in rows]
 
 
-def _page_query(wanted: TaskFilter, after: Position | None) -> Select[Any]:
+def page_query(wanted: TaskFilter, after: Position | None) -> Select[Any]:
     sort_column = TABLE.c.due_key if wanted.sort.by_due_date else TABLE.c.created_at
     query = select(*COLUMNS)
     if wanted.owner_id is not None:
