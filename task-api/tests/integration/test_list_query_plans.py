@@ -78,7 +78,8 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def _assert_index_range_read(plan: dict[str, Any], index: str) -> None:
     nodes = list(_nodes(plan))
     kinds = [n["Node Type"] for n in nodes]
-    assert "Sort" not in kinds and "Incremental Sort" not in kinds, kinds
+    assert "Sort" not in kinds, kinds
+    assert "Incremental Sort" not in kinds, kinds
     scans = [n for n in nodes if n["Node Type"] in {"Index Scan", "Index Only Scan"}]
     assert [s["Index Name"] for s in scans] == [index], kinds
     assert "owner_id" in scans[0]["Index Cond"]  # the range is within one owner

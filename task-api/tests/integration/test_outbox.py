@@ -112,12 +112,16 @@ def test_a_change_that_fails_writes_no_event(
     with pytest.raises(IntegrityError):
         clashing.create_task(owner, {"title": "same id"})
 
-    now = datetime.now(UTC)
-    task = Task.new(id=uuid7(), owner_id=owner, now=now, title="rolled back")
-    with pytest.raises(RuntimeError), SqlUnitOfWork(engine) as uow:
-        uow.tasks.add(task)
-        uow.outbox.add(task_event(uuid7(), EventType.CREATED, task, now, None), None)
-        raise RuntimeError("the use case fails after writing its event")
+    def fail_after_writing_the_event() -> None:
+        now = datetime.now(UTC)
+        task = Task.new(id=uuid7(), owner_id=owner, now=now, title="rolled back")
+        with SqlUnitOfWork(engine) as uow:
+            uow.tasks.add(task)
+            uow.outbox.add(task_event(uuid7(), EventType.CREATED, task, now, None), None)
+            raise RuntimeError("the use case fails after writing its event")
+
+    with pytest.raises(RuntimeError):
+        fail_after_writing_the_event()
 
     events = _mine(wal.until_quiet(), owner)
     assert [e["data"]["title"] for e in events] == ["first"]

@@ -44,6 +44,8 @@ def test_a_recorded_transaction_decodes_to_begin_relation_insert_commit() -> Non
         "request_id",
         "created_at",
     )
+    assert isinstance(insert, Insert)
+    assert insert.relation == relation
     assert isinstance(commit, Commit)
     assert commit.commit_lsn == begin.final_lsn
     assert commit.end_lsn > commit.commit_lsn
