@@ -48,11 +48,11 @@ config-check: ## Validate the stack's configuration files with their own tools
 	@scripts/config-check.sh
 
 unit: sync ## Unit tests (no stack needed)
-	$(PYTEST) libs/*/tests task-api/tests/unit user-facade/tests/unit notification-consumer/tests/unit
+	$(PYTEST) tests/static libs/*/tests task-api/tests/unit user-facade/tests/unit notification-consumer/tests/unit
 
 integration: sync ## Integration tests against the running native stack (started when needed)
 	@$(STACK) up
-	$(PYTEST) tests/integration
+	$(PYTEST) tests/integration task-api/tests/integration
 
 fmt: ## Format the code
 	$(RUN) ruff format .

@@ -13,6 +13,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=env.sh
+# shellcheck source=env.sh
 source "$HERE/env.sh"
 
 SRC_DIR=$HERE/mailsink

@@ -2,6 +2,7 @@
 # The stack's private PostgreSQL 15 cluster: install | run | ready | init.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=env.sh
 source "$HERE/env.sh"
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}

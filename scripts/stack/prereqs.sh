@@ -16,6 +16,7 @@ declare -A PACKAGES=(
   [mvn]=maven
   [go]=golang-go
   [npm]=npm
+  [shellcheck]=shellcheck
 )
 
 missing=()
@@ -36,7 +37,8 @@ fi
 # Debian starts the daemons it installs where it can; the stack runs its own instances.
 for unit in nginx prometheus prometheus-alertmanager postgresql; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$unit" 2>/dev/null; then
-    systemctl stop "$unit" && systemctl disable --quiet "$unit" || true
+    systemctl stop "$unit" || true
+    systemctl disable --quiet "$unit" || true
   fi
 done
 

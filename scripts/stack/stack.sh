@@ -2,8 +2,8 @@
 # The native stack: up | down | status | logs | reset. `make up` and friends call this.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=env.sh
 source "$HERE/env.sh"
-export TASKWIRE_ROOT STATE_DIR CACHE_DIR OPT_DIR LOG_DIR RUN_DIR
 VENV=$TASKWIRE_ROOT/.venv
 SUPERVISOR_CONF=$HERE/supervisord.conf
 READY_TIMEOUT=${READY_TIMEOUT:-240}
