@@ -7,7 +7,7 @@ UV := uv
 RUN := $(UV) run --frozen --all-packages
 PYTEST := $(RUN) pytest
 
-.PHONY: help up down status logs reset urls sync test lint types unit integration fmt config-check
+.PHONY: help up down status logs restart reset urls sync test lint types unit integration fmt config-check
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ status: ## Show every component's process state and health
 
 logs: ## Follow every component's log
 	@$(STACK) logs
+
+restart: ## Restart components and wait for them: make restart C="task-api gateway"
+	@$(STACK) restart $(C)
 
 reset: ## Stop the stack and delete all its state (downloads stay cached)
 	@$(STACK) reset

@@ -24,7 +24,7 @@ BUILD_OPTS=(--db=postgres --health-enabled=true --metrics-enabled=true)
 # Dev defaults, for this machine only: every one is overridden from the environment elsewhere.
 KEYCLOAK_DB_NAME=${KEYCLOAK_DB_NAME:-keycloak}
 KEYCLOAK_DB_USER=${KEYCLOAK_DB_USER:-keycloak}
-KEYCLOAK_DB_PASSWORD=${KEYCLOAK_DB_PASSWORD:-keycloak-dev-password}        # dev only
+KEYCLOAK_DB_PASSWORD=${KEYCLOAK_DB_PASSWORD:-keycloak-dev-only-password}        # dev only
 KEYCLOAK_FACADE_CLIENT_SECRET=${KEYCLOAK_FACADE_CLIENT_SECRET:-dev-only-facade-secret}  # dev only
 KC_BOOTSTRAP_ADMIN_USERNAME=${KC_BOOTSTRAP_ADMIN_USERNAME:-admin}           # dev only
 KC_BOOTSTRAP_ADMIN_PASSWORD=${KC_BOOTSTRAP_ADMIN_PASSWORD:-admin}           # dev only

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The native stack: up | down | status | logs | reset. `make up` and friends call this.
+# The native stack: up | down | status | logs | restart NAME... | reset. `make up` and friends call this.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=env.sh
@@ -36,17 +36,29 @@ sv() { "$VENV/bin/supervisorctl" -c "$SUPERVISOR_CONF" "$@"; }
 
 supervisor_running() { [ -S "$RUN_DIR/supervisor.sock" ] && sv pid >/dev/null 2>&1; }
 
+process_state() { sv status "$1" 2>/dev/null | awk '{print $2}' || true; }
+
+not_ready() {
+  echo "NOT READY: $1: $2 (log: $LOG_DIR/$1.log)" >&2
+  grep -E 'ERROR|FATAL|Error|error' "$LOG_DIR/$1.log" 2>/dev/null | tail -n 5 | sed "s/^/  $1| /" >&2 || true
+  tail -n 10 "$LOG_DIR/$1.log" 2>/dev/null | sed "s/^/  $1| /" >&2 || true
+}
+
 wait_ready() {
   local deadline=$((SECONDS + READY_TIMEOUT)) pending=("$@") still=()
   while :; do
     still=()
     for name in "${pending[@]}"; do is_ready "$name" || still+=("$name"); done
     [ ${#still[@]} -eq 0 ] && return 0
+    for name in "${still[@]}"; do
+      # supervisord gave up restarting it: waiting longer cannot help.
+      if [[ $(process_state "$name") =~ ^(FATAL|EXITED|STOPPED)$ ]]; then
+        not_ready "$name" "its process is $(process_state "$name")"
+        return 1
+      fi
+    done
     if [ $SECONDS -ge $deadline ]; then
-      for name in "${still[@]}"; do
-        echo "NOT READY after ${READY_TIMEOUT}s: $name (log: $LOG_DIR/$name.log)" >&2
-        tail -n 15 "$LOG_DIR/$name.log" 2>/dev/null | sed "s/^/  $name| /" >&2 || true
-      done
+      for name in "${still[@]}"; do not_ready "$name" "not healthy after ${READY_TIMEOUT}s"; done
       return 1
     fi
     pending=("${still[@]}")
@@ -56,8 +68,7 @@ wait_ready() {
 
 start() {
   for name in "$@"; do
-    state=$(sv status "$name" 2>/dev/null | awk '{print $2}' || true)
-    [ "$state" = RUNNING ] || sv start "$name" >/dev/null
+    [ "$(process_state "$name")" = RUNNING ] || sv start "$name" >/dev/null || true
   done
 }
 
@@ -131,12 +142,17 @@ status() {
   local bad=0 name process health
   printf '%-18s %-10s %s\n' COMPONENT PROCESS HEALTH
   for name in "${ALL[@]}"; do
-    process=$(sv status "$name" 2>/dev/null | awk '{print $2}' || true)
+    process=$(process_state "$name")
     if is_ready "$name"; then health=ready; else health=NOT-READY; bad=1; fi
     [ "$process" = RUNNING ] || bad=1
     printf '%-18s %-10s %s\n' "$name" "${process:-UNKNOWN}" "$health"
   done
   return $bad
+}
+
+restart() {
+  sv restart "$@"
+  wait_ready "$@"
 }
 
 logs() { tail -n "${LINES:-20}" -F "$LOG_DIR"/*.log; }

@@ -11,7 +11,7 @@ from taskwire_testkit import Stack
 def test_the_stack_creates_task_events_with_six_partitions_and_a_dlq(stack: Stack) -> None:
     admin = KafkaAdminClient(bootstrap_servers=stack.kafka, client_id="test-admin")
     try:
-        topics = {t["topic"]: t for t in admin.describe_topics(["task-events", "task-events.dlq"])}
+        topics = {t["name"]: t for t in admin.describe_topics(["task-events", "task-events.dlq"])}
     finally:
         admin.close()
     assert len(topics["task-events"]["partitions"]) == 6

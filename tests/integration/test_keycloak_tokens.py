@@ -7,7 +7,7 @@ from taskwire_testkit import Stack
 
 
 def test_taskadmin_token_is_for_task_api_and_verifies_with_the_realm_jwks(stack: Stack) -> None:
-    realm = f"{stack.keycloak}/realms/taskwire"
+    realm = stack.realm
     response = requests.post(
         f"{realm}/protocol/openid-connect/token",
         data={

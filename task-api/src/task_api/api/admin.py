@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -17,7 +18,7 @@ blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administrat
 class AdminTasks(MethodView):
     decorators = [authenticated(role="admin")]
 
-    @blp.arguments(AdminTaskListArgs, location="query")
+    @blp.arguments(AdminTaskListArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, TaskPageSchema)
     @blp.alt_response(403, schema=ProblemSchema, description="The caller is not an admin.")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

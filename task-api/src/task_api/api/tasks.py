@@ -3,6 +3,7 @@
 from typing import Any
 from uuid import UUID
 
+import marshmallow as ma
 from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -50,7 +51,7 @@ def page_body(page: Page) -> dict[str, Any]:
 class Tasks(MethodView):
     decorators = [authenticated()]
 
-    @blp.arguments(TaskListArgs, location="query")
+    @blp.arguments(TaskListArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, TaskPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List your tasks, filtered and sorted, one keyset page at a time."""

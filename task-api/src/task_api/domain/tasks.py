@@ -1,7 +1,7 @@
 """A task and the rules of changing it: what a change does and which event it means."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -109,4 +109,5 @@ def complete(task: Task, now: datetime) -> Change:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """RFC 3339 in UTC, whatever offset the value came with."""
+    return moment.astimezone(UTC).isoformat() if moment else None
