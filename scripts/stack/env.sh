@@ -34,3 +34,7 @@ export NOTIFICATIONS_PORT=${NOTIFICATIONS_PORT:-8003}
 
 export TASKWIRE_ROOT STATE_DIR CACHE_DIR OPT_DIR LOG_DIR RUN_DIR
 export KEYCLOAK_VERSION KAFKA_VERSION STATSD_EXPORTER_VERSION
+# Health/metrics ports of the background workers.
+export RELAY_PORT=${RELAY_PORT:-8004}                      # outbox relay, active or standby
+export RELAY_STANDBY_PORT=${RELAY_STANDBY_PORT:-8005}      # the second relay instance
+export NOTIFICATION_WORKER_PORT=${NOTIFICATION_WORKER_PORT:-8006}  # Kafka consumer worker
