@@ -7,7 +7,7 @@ UV := uv
 RUN := $(UV) run --frozen --all-packages
 PYTEST := $(RUN) pytest
 
-.PHONY: help up down status logs restart reset urls sync test lint types unit integration fmt config-check
+.PHONY: help up down status logs memory restart reset urls sync test lint types unit integration fmt config-check
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ down: ## Stop the stack (data is kept)
 
 status: ## Show every component's process state and health
 	@$(STACK) status
+
+memory: ## Resident memory (RSS) of every component and the total
+	@$(STACK) memory
 
 logs: ## Follow every component's log
 	@$(STACK) logs

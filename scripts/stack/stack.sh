@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The native stack: up | down | status | logs | restart NAME... | reset. `make up` and friends call this.
+# The native stack: up | down | status | logs | memory | restart NAME... | reset. `make up` and friends call this.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=env.sh
@@ -74,8 +74,11 @@ start() {
 
 up() {
   local began=$SECONDS
-  "$HERE/prereqs.sh"
   mkdir -p "$STATE_DIR" "$CACHE_DIR" "$OPT_DIR" "$LOG_DIR" "$RUN_DIR"
+  # One `make up` at a time: a second one waits, then finds everything up.
+  exec 9>"$RUN_DIR/up.lock"
+  flock 9
+  "$HERE/prereqs.sh"
   (cd "$TASKWIRE_ROOT" && uv sync --all-packages --frozen --quiet)
   echo "==> installing components (cached downloads in $CACHE_DIR, ~/.m2, ~/.npm, Go's cache)"
   local pids=() name
@@ -153,6 +156,30 @@ status() {
 restart() {
   sv restart "$@"
   wait_ready "$@"
+}
+
+# Resident memory of each component: its supervised process and all its descendants.
+memory() {
+  supervisor_running || { echo "stack is not running" >&2; return 3; }
+  local total=0 name pid kib
+  printf '%-18s %10s\n' COMPONENT RSS_MIB
+  for name in "${ALL[@]}"; do
+    pid=$(sv pid "$name" 2>/dev/null || echo 0)
+    [[ $pid =~ ^[1-9][0-9]*$ ]] || { printf '%-18s %10s\n' "$name" "-"; continue; }
+    kib=$(tree_rss_kib "$pid")
+    total=$((total + kib))
+    printf '%-18s %10d\n' "$name" $((kib / 1024))
+  done
+  printf '%-18s %10d\n' TOTAL $((total / 1024))
+}
+
+tree_rss_kib() {
+  local pids
+  pids=$(ps -e -o pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END { for (p in parent) { q = p; while (q && q != root) q = parent[q]; if (q == root) print p } }')
+  # shellcheck disable=SC2086 # one pid per word
+  ps -o rss= -p "$(echo $pids | tr ' ' ',')" | awk '{ s += $1 } END { print s + 0 }'
 }
 
 logs() { tail -n "${LINES:-20}" -F "$LOG_DIR"/*.log; }
