@@ -7,7 +7,7 @@ UV := uv
 RUN := $(UV) run --frozen --all-packages
 PYTEST := $(RUN) pytest
 
-.PHONY: help up down status logs memory restart reset urls sync test lint types unit integration fmt config-check
+.PHONY: help up down status logs memory stop restart reset urls sync test lint types unit integration fmt config-check
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ memory: ## Resident memory (RSS) of every component and the total
 
 logs: ## Follow every component's log
 	@$(STACK) logs
+
+stop: ## Stop components (e.g. to run one in the foreground): make stop C=task-api
+	@$(STACK) stop $(C)
 
 restart: ## Restart components and wait for them: make restart C="task-api gateway"
 	@$(STACK) restart $(C)

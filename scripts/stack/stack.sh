@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The native stack: up | down | status | logs | memory | restart NAME... | reset. `make up` and friends call this.
+# The native stack: up | down | status | logs | memory | stop|restart NAME... | reset. `make up` and friends call this.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=env.sh
@@ -152,6 +152,8 @@ status() {
   done
   return $bad
 }
+
+stop() { sv stop "$@"; }
 
 restart() {
   sv restart "$@"
