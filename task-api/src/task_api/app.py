@@ -3,7 +3,7 @@
 from flask import Flask
 from sqlalchemy import Engine, create_engine, text
 
-from task_api.api import admin, tasks
+from task_api.api import admin, docs, tasks
 from task_api.api.errors import ProblemApi, register_domain_errors
 from task_api.db.unit_of_work import SqlUnitOfWork
 from task_api.service.cursors import CursorCodec
@@ -20,7 +20,7 @@ OPENAPI = {
     "OPENAPI_URL_PREFIX": "/",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/",
+    "OPENAPI_SWAGGER_UI_URL": docs.ASSETS_URL,
     "API_SPEC_OPTIONS": {
         "components": {
             "securitySchemes": {
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = ProblemApi(app)
     api.register_blueprint(tasks.blp)
     api.register_blueprint(admin.blp)
+    app.register_blueprint(docs.blp)
     register_domain_errors(app)
     metrics.start_heartbeat()
     app.extensions["engine"] = engine

@@ -61,3 +61,26 @@ def test_settings_refuse_the_dev_database_password_in_production(
     monkeypatch.delenv("TASK_API_DATABASE_URL", raising=False)
     with pytest.raises(SettingsError):
         Settings.from_env()
+
+
+def test_every_operation_documents_its_summary_and_its_401(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    assert spec is not None
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # shared path parameters, not an operation
+                continue
+            assert operation.get("summary"), (method, path)
+            assert "401" in operation["responses"], (method, path)
+            problem = operation["responses"]["401"]["content"]
+            assert set(problem) == {"application/problem+json"}
+
+
+def test_swagger_ui_is_served_with_its_own_assets(client: FlaskClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in page.get_data(as_text=True)
+    asset = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert asset.mimetype in {"text/javascript", "application/javascript"}
+    asset.close()

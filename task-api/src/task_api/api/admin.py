@@ -6,7 +6,8 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from task_api.api.schemas import AdminTaskListArgs, ProblemSchema, TaskPageSchema
+from task_api.api.errors import documented
+from task_api.api.schemas import AdminTaskListArgs, TaskPageSchema
 from task_api.api.tasks import page_body, tasks
 from task_api.domain.listing import TaskFilter
 from taskwire_auth import authenticated
@@ -20,7 +21,7 @@ class AdminTasks(MethodView):
 
     @blp.arguments(AdminTaskListArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, TaskPageSchema)
-    @blp.alt_response(403, schema=ProblemSchema, description="The caller is not an admin.")
+    @documented(blp, 401, 403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List every user's tasks (or one user's with `owner_id`), newest first by default."""
         wanted = TaskFilter(

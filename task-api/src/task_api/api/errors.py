@@ -1,9 +1,10 @@
 """The one place where task-api's errors become problem+json responses."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from task_api.api.schemas import ProblemSchema
@@ -14,6 +15,30 @@ from task_api.domain.errors import (
     TaskNotFound,
 )
 from taskwire_observability.problems import problem
+
+PROBLEM = "application/problem+json"
+# Why each error status can happen, as the OpenAPI document tells it.
+WHY = {
+    401: "No valid bearer token (missing, expired, forged, or its session ended).",
+    403: "The token lacks the realm role this needs.",
+    404: "No such task: absent, deleted, or another user's.",
+    412: "`If-Match` names a version that is no longer current.",
+    413: "The body is larger than 1 MiB.",
+    422: "The request is not valid; `errors` names each field.",
+}
+
+
+def documented(blp: Blueprint, *statuses: int) -> Callable[[Callable[..., Any]], Any]:
+    """Document the problem+json answers a view can give, besides its success."""
+
+    def decorate(view: Callable[..., Any]) -> Any:
+        for status in statuses:
+            view = blp.alt_response(
+                status, schema=ProblemSchema, content_type=PROBLEM, description=WHY[status]
+            )(view)
+        return view
+
+    return decorate
 
 
 class ProblemApi(Api):  # type: ignore[misc]

@@ -8,10 +8,10 @@ from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from task_api.api.errors import documented
 from task_api.api.schemas import (
     IdempotencyHeaders,
     IfMatchHeaders,
-    ProblemSchema,
     TaskCreateSchema,
     TaskListArgs,
     TaskPageSchema,
@@ -53,6 +53,7 @@ class Tasks(MethodView):
 
     @blp.arguments(TaskListArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, TaskPageSchema)
+    @documented(blp, 401)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List your tasks, filtered and sorted, one keyset page at a time."""
         wanted = TaskFilter(
@@ -69,6 +70,7 @@ class Tasks(MethodView):
     @blp.arguments(IdempotencyHeaders, location="headers")
     @blp.arguments(TaskCreateSchema)
     @blp.response(201, TaskSchema, headers={**ETAG, "Location": {"schema": {"type": "string"}}})
+    @documented(blp, 401, 413)
     def post(
         self, headers: dict[str, Any], fields: dict[str, Any]
     ) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -85,7 +87,7 @@ class TaskItem(MethodView):
     decorators = [authenticated()]
 
     @blp.response(200, TaskSchema, headers=ETAG)
-    @blp.alt_response(404, schema=ProblemSchema, description="Absent, deleted or not yours.")
+    @documented(blp, 401, 404)
     def get(self, task_id: UUID) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Get one of your tasks."""
         return with_etag(tasks().get_task(owner(), task_id))
@@ -93,8 +95,7 @@ class TaskItem(MethodView):
     @blp.arguments(IfMatchHeaders, location="headers")
     @blp.arguments(TaskPatchSchema)
     @blp.response(200, TaskSchema, headers=ETAG)
-    @blp.alt_response(404, schema=ProblemSchema, description="Absent, deleted or not yours.")
-    @blp.alt_response(412, schema=ProblemSchema, description="`If-Match` is stale.")
+    @documented(blp, 401, 404, 412, 413)
     def patch(
         self, headers: dict[str, Any], patch: dict[str, Any], task_id: UUID
     ) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -104,7 +105,7 @@ class TaskItem(MethodView):
         return with_etag(task)
 
     @blp.response(204)
-    @blp.alt_response(404, schema=ProblemSchema, description="Absent, deleted or not yours.")
+    @documented(blp, 401, 404)
     def delete(self, task_id: UUID) -> None:
         """Delete one of your tasks."""
         tasks().delete_task(owner(), task_id, current_request_id.get())
@@ -115,7 +116,7 @@ class TaskCompletion(MethodView):
     decorators = [authenticated()]
 
     @blp.response(200, TaskSchema, headers=ETAG)
-    @blp.alt_response(404, schema=ProblemSchema, description="Absent, deleted or not yours.")
+    @documented(blp, 401, 404)
     def post(self, task_id: UUID) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Mark one of your tasks done (completing a done task changes nothing)."""
         return with_etag(tasks().complete_task(owner(), task_id, current_request_id.get()))
