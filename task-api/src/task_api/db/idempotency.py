@@ -22,8 +22,15 @@ class IdempotencyKeys:
         """Claim the key for this request; if a live claim exists, return (its hash, response).
 
         A concurrent claim of the same key waits on this row's lock until the first request's
-        transaction ends, then sees its response: the key is used exactly once.
+        transaction ends, then sees its response: the key is used exactly once. The owner's
+        other expired keys are dropped on the way, so the table stays bounded without a
+        scheduled job (and the clean-up stays on the owner's shard).
         """
+        self._connection.execute(
+            TABLE.delete().where(
+                TABLE.c.owner_id == owner_id, TABLE.c.key != key, TABLE.c.expires_at <= now
+            )
+        )
         claimed = self._connection.execute(
             insert(TABLE)
             .values(
