@@ -7,7 +7,7 @@ UV := uv
 RUN := $(UV) run --frozen --all-packages
 PYTEST := $(RUN) pytest
 
-.PHONY: help up down status logs memory stop restart reset urls sync test lint types unit integration fmt config-check
+.PHONY: help up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -62,6 +62,12 @@ unit: sync ## Unit tests (no stack needed)
 integration: sync ## Integration tests against the running native stack (started when needed)
 	@$(STACK) up
 	$(PYTEST) tests/integration task-api/tests/integration
+
+e2e: sync ## The Postman collection, run by newman through the gateway against the running stack
+	@$(STACK) up
+	@[ -x postman/node_modules/.bin/newman ] || (cd postman && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --silent)
+	postman/node_modules/.bin/newman run postman/taskwire.postman_collection.json \
+	  -e postman/taskwire.postman_environment.json --env-var baseUrl=http://127.0.0.1:$${GATEWAY_PORT:-8080}
 
 fmt: ## Format the code
 	$(RUN) ruff format .
