@@ -1,16 +1,54 @@
-"""The user-facade application factory."""
+"""The user-facade application factory: builds every client, and wires the layers."""
+
+import logging
 
 import requests
 from flask import Flask
 
+from taskwire_auth import (
+    JwksCache,
+    LogoutTokenValidator,
+    RevocationFollower,
+    RevocationList,
+    TokenValidator,
+    install_auth,
+)
 from taskwire_observability import Metrics, configure_logging, instrument
+from user_facade.adapters.keycloak import KeycloakIdentityProvider, KeycloakTimeouts
+from user_facade.adapters.rate_limits import Rate, SqliteRateLimiter
+from user_facade.adapters.revocations import KafkaRevocationPublisher
+from user_facade.api import auth
+from user_facade.api.addresses import networks
+from user_facade.api.errors import ProblemApi, register_domain_errors
+from user_facade.service.identity import IdentityService
 from user_facade.settings import SERVICE, Settings
+
+MAX_BODY_BYTES = 64 * 1024
+OPENAPI = {
+    "API_TITLE": "Taskwire identity",
+    "API_VERSION": "1.0",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/auth",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/",
+    "API_SPEC_OPTIONS": {
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        },
+        "info": {"description": "Sign-up, login, refresh, logout (Taskwire contract, section 2)."},
+    },
+}
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     configure_logging(SERVICE)
+    logging.getLogger("kafka").setLevel(logging.WARNING)
     app = Flask(__name__)
+    app.config.update(OPENAPI, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     metrics = Metrics(SERVICE, settings.statsd_host, settings.statsd_port)
     session = requests.Session()
     discovery = f"{settings.realm_url}/.well-known/openid-configuration"
@@ -19,5 +57,44 @@ def create_app(settings: Settings | None = None) -> Flask:
         session.get(discovery, timeout=2).raise_for_status()
 
     instrument(app, metrics, {"keycloak": keycloak}, settings.sentry_dsn)
+
+    keys = JwksCache.from_url(settings.jwks_url)
+    revoked = RevocationList()
+    follower = RevocationFollower(revoked, settings.kafka_bootstrap_servers).start()
+    publisher = KafkaRevocationPublisher(settings.kafka_bootstrap_servers, revoked)
+    install_auth(
+        app,
+        TokenValidator(
+            keys, settings.issuer, settings.access_audience, is_revoked=revoked.is_revoked
+        ),
+    )
+    provider = KeycloakIdentityProvider(
+        settings.keycloak_url,
+        settings.realm,
+        settings.client_id,
+        settings.admin_client_id,
+        settings.admin_client_secret,
+        KeycloakTimeouts(
+            connect_seconds=settings.keycloak_connect_timeout_seconds,
+            read_seconds=settings.keycloak_read_timeout_seconds,
+            connect_retries=settings.keycloak_connect_retries,
+        ),
+    )
+    limits = settings.rate_limit_path()
+    app.extensions["identity_service"] = IdentityService(
+        provider,
+        publisher,
+        signup_limit=SqliteRateLimiter(limits, "signup", Rate.parse(settings.signup_rate)),
+        login_limit=SqliteRateLimiter(limits, "login", Rate.parse(settings.login_rate)),
+        revocation_ttl_seconds=settings.revocation_ttl_seconds,
+    )
+    app.extensions["logout_tokens"] = LogoutTokenValidator(
+        keys, settings.issuer, settings.client_id
+    )
+    app.extensions["trusted_proxies"] = networks(settings.trusted_proxies)
+    app.extensions["revocations"] = follower
+    api = ProblemApi(app)
+    api.register_blueprint(auth.blp)
+    register_domain_errors(app, settings.retry_after_seconds)
     metrics.start_heartbeat()
     return app

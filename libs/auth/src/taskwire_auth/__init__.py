@@ -2,13 +2,20 @@
 
 from taskwire_auth.guard import authenticated, current_principal, install_auth
 from taskwire_auth.jwks import JwksCache
+from taskwire_auth.logout_tokens import LogoutNotice, LogoutTokenValidator
 from taskwire_auth.principal import Principal
+from taskwire_auth.revocations import Revocation, RevocationFollower, RevocationList
 from taskwire_auth.tokens import InvalidToken, TokenValidator
 
 __all__ = [
     "InvalidToken",
     "JwksCache",
+    "LogoutNotice",
+    "LogoutTokenValidator",
     "Principal",
+    "Revocation",
+    "RevocationFollower",
+    "RevocationList",
     "TokenValidator",
     "authenticated",
     "current_principal",

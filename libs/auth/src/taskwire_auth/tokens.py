@@ -11,7 +11,7 @@ from taskwire_auth.principal import Principal
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 
-# Answers whether a principal's session was ended (logout); plugged in by the identity work.
+# Answers whether a principal's session was ended (logout): `RevocationList.is_revoked`.
 RevocationCheck = Callable[[Principal], bool]
 
 
@@ -39,7 +39,9 @@ class TokenValidator:
         self._is_revoked = is_revoked
 
     def validate(self, token: str) -> Principal:
-        claims = self._verified_claims(token)
+        claims = verified_claims(
+            token, self._keys, self._issuer, self._audience, self._leeway, REQUIRED_CLAIMS
+        )
         if claims.get("typ") != "Bearer":
             raise InvalidToken("not an access token")
         principal = _principal(claims)
@@ -47,32 +49,41 @@ class TokenValidator:
             raise InvalidToken("the session of this token has ended")
         return principal
 
-    def _verified_claims(self, token: str) -> dict[str, Any]:
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
-            raise InvalidToken("malformed token") from None
-        if header.get("alg") != ALGORITHM:
-            raise InvalidToken("unsupported signing algorithm")
-        try:
-            key = self._keys.key(str(header.get("kid")))
-        except UnknownKey:
-            raise InvalidToken("unknown signing key") from None
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                audience=self._audience,
-                issuer=self._issuer,
-                leeway=self._leeway,
-                options={"require": REQUIRED_CLAIMS},
-            )
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken("token expired") from None
-        except jwt.PyJWTError:
-            raise InvalidToken("token rejected") from None
-        return claims
+
+def verified_claims(
+    token: str,
+    keys: JwksCache,
+    issuer: str,
+    audience: str,
+    leeway_seconds: int,
+    required: list[str],
+) -> dict[str, Any]:
+    """The claims of a JWT that a key of the realm signed (RS256) for `audience`, by `issuer`."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise InvalidToken("malformed token") from None
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken("unsupported signing algorithm")
+    try:
+        key = keys.key(str(header.get("kid")))
+    except UnknownKey:
+        raise InvalidToken("unknown signing key") from None
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            leeway=leeway_seconds,
+            options={"require": required},
+        )
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("token expired") from None
+    except jwt.PyJWTError:
+        raise InvalidToken("token rejected") from None
+    return claims
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

@@ -1,0 +1,1 @@
+"""Identity in plain Python: accounts, tokens and what can go wrong; imports nothing of ours."""
