@@ -1,5 +1,7 @@
 """The task-api application factory: builds every engine and client, and wires the layers."""
 
+import logging
+
 from flask import Flask
 from sqlalchemy import Engine, create_engine, text
 
@@ -9,7 +11,13 @@ from task_api.db.unit_of_work import SqlUnitOfWork
 from task_api.service.cursors import CursorCodec
 from task_api.service.tasks import TaskService
 from task_api.settings import SERVICE, Settings
-from taskwire_auth import JwksCache, TokenValidator, install_auth
+from taskwire_auth import (
+    JwksCache,
+    RevocationFollower,
+    RevocationList,
+    TokenValidator,
+    install_auth,
+)
 from taskwire_observability import Metrics, configure_logging, instrument
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -50,8 +58,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         _ping(engine)
 
     instrument(app, metrics, {"database": database}, settings.sentry_dsn)
+    revoked = RevocationList()
+    if settings.kafka_bootstrap_servers:
+        logging.getLogger("kafka").setLevel(logging.WARNING)
+        follower = RevocationFollower(revoked, settings.kafka_bootstrap_servers)
+        app.extensions["revocations"] = follower.start()
     validator = TokenValidator(
-        JwksCache.from_url(settings.jwks_url), settings.issuer, settings.audience
+        JwksCache.from_url(settings.jwks_url),
+        settings.issuer,
+        settings.audience,
+        is_revoked=revoked.is_revoked,
     )
     install_auth(app, validator)
     app.extensions["task_service"] = TaskService(

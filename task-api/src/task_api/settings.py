@@ -17,6 +17,8 @@ class Settings:
     statsd_host: str
     statsd_port: int
     sentry_dsn: str | None
+    # Where the revoked-sessions topic is followed from (docs/identity.md); None: no follower.
+    kafka_bootstrap_servers: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -35,4 +37,5 @@ class Settings:
             statsd_host=setting("STATSD_HOST", "127.0.0.1"),
             statsd_port=int(setting("STATSD_PORT", "9125")),
             sentry_dsn=optional("SENTRY_DSN"),
+            kafka_bootstrap_servers=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
         )

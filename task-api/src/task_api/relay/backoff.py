@@ -1,0 +1,24 @@
+"""Capped exponential backoff with jitter, for reconnecting to PostgreSQL and Kafka."""
+
+import random
+from collections.abc import Callable
+
+
+class Backoff:
+    def __init__(
+        self, base: float = 0.2, cap: float = 5.0, jitter: Callable[[], float] = random.random
+    ) -> None:
+        self._base = base
+        self._cap = cap
+        self._jitter = jitter
+        self._attempt = 0
+
+    def next(self) -> float:
+        """The next delay: doubling from `base` up to `cap`, each drawn from its upper half so
+        that two relays restarting together do not retry in lockstep."""
+        ceiling: float = min(self._cap, self._base * 2.0**self._attempt)
+        self._attempt = min(self._attempt + 1, 32)
+        return ceiling * (0.5 + self._jitter() / 2)
+
+    def reset(self) -> None:
+        self._attempt = 0
