@@ -1,26 +1,89 @@
-"""The notification read API's application factory."""
+"""The notification read API's application factory: builds the engine, the token validator
+and the use case, and wires the layers."""
 
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
-from notification_consumer.settings import SERVICE, Settings
+from notification_consumer.api import docs, notifications
+from notification_consumer.api.errors import ProblemApi, register_domain_errors
+from notification_consumer.db.unit_of_work import SqlUnitOfWork
+from notification_consumer.service.cursors import CursorCodec
+from notification_consumer.service.notifications import NotificationService
+from notification_consumer.settings import API_SERVICE, Settings
+from taskwire_auth import (
+    JwksCache,
+    RevocationFollower,
+    RevocationList,
+    TokenValidator,
+    install_auth,
+)
 from taskwire_observability import Metrics, configure_logging, instrument
+
+OPENAPI = {
+    "API_TITLE": "Taskwire notifications",
+    "API_VERSION": "1.0",
+    "OPENAPI_VERSION": "3.0.3",
+    # Under /notifications, so that the gateway serves the spec and its UI with the API.
+    "OPENAPI_URL_PREFIX": "/notifications",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": docs.ASSETS_URL,
+    "API_SPEC_OPTIONS": {
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        },
+        "security": [{"bearer": []}],
+        "info": {
+            "description": "Notifications of the signed-in user, one per change of one of "
+            "their tasks (Taskwire contract, section 4)."
+        },
+    },
+}
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    configure_logging(SERVICE)
+    configure_logging(API_SERVICE)
     app = Flask(__name__)
+    app.config.update(OPENAPI)
     engine = create_engine(
-        settings.database_url, pool_pre_ping=True, connect_args={"connect_timeout": 3}
+        settings.database_url,
+        pool_pre_ping=True,
+        pool_size=5,
+        connect_args={"connect_timeout": 3},
     )
-    metrics = Metrics(SERVICE, settings.statsd_host, settings.statsd_port)
+    metrics = Metrics(API_SERVICE, settings.statsd_host, settings.statsd_port)
 
     def database() -> None:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        _ping(engine)
 
     instrument(app, metrics, {"database": database}, settings.sentry_dsn)
+    # Logged-out sessions are refused within 2 s: follow the revocations (docs/identity.md).
+    revoked = RevocationList()
+    if settings.kafka_bootstrap:  # empty only in tests of the factory, like task-api's
+        follower = RevocationFollower(revoked, settings.kafka_bootstrap)
+        app.extensions["revocations"] = follower.start()
+    validator = TokenValidator(
+        JwksCache.from_url(settings.jwks_url),
+        settings.issuer,
+        settings.audience,
+        is_revoked=revoked.is_revoked,
+    )
+    install_auth(app, validator)
+    app.extensions["notification_service"] = NotificationService(
+        lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret)
+    )
+    api = ProblemApi(app)
+    api.register_blueprint(notifications.blp)
+    app.register_blueprint(docs.blp)
+    register_domain_errors(app)
     metrics.start_heartbeat()
     app.extensions["engine"] = engine
     return app
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

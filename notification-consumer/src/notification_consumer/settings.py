@@ -1,10 +1,15 @@
-"""notification-consumer's settings, read once from the environment."""
+"""notification-consumer's settings, read once from the environment (the read API and the
+worker are one service and share them)."""
 
 from dataclasses import dataclass
 
 from taskwire_observability.settings_env import optional, setting
 
+# The worker: its heartbeat and consumer metrics say whether notifications are being made.
 SERVICE = "notification-consumer"
+# The read API reports (requests, heartbeat) under a name of its own, so that it can never
+# hide a dead worker, nor the worker a dead API.
+API_SERVICE = "notification-api"
 
 
 @dataclass(frozen=True)
@@ -13,6 +18,29 @@ class Settings:
     statsd_host: str
     statsd_port: int
     sentry_dsn: str | None
+    # read API
+    issuer: str
+    jwks_url: str
+    audience: str
+    cursor_secret: str
+    # worker
+    kafka_bootstrap: str
+    topic: str
+    dlq_topic: str
+    consumer_group: str
+    instance_id: str | None  # Kafka static membership: a restart keeps the partitions
+    smtp_host: str
+    smtp_port: int
+    smtp_timeout_seconds: float
+    mail_from: str
+    message_domain: str
+    keycloak_url: str
+    realm: str
+    directory_client_id: str
+    directory_client_secret: str
+    worker_host: str
+    worker_port: int
+    dispatchers: int  # e-mail dispatcher threads per worker
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -25,4 +53,38 @@ class Settings:
             statsd_host=setting("STATSD_HOST", "127.0.0.1"),
             statsd_port=int(setting("STATSD_PORT", "9125")),
             sentry_dsn=optional("SENTRY_DSN"),
+            issuer=setting("KEYCLOAK_ISSUER", "http://localhost:8180/realms/taskwire"),
+            jwks_url=setting(
+                "KEYCLOAK_JWKS_URL",
+                "http://127.0.0.1:8180/realms/taskwire/protocol/openid-connect/certs",
+            ),
+            audience=setting("NOTIFICATIONS_AUDIENCE", "task-api"),
+            cursor_secret=setting(
+                "NOTIFICATIONS_CURSOR_SECRET", "notifications-cursor-dev-only-secret"
+            ),
+            kafka_bootstrap=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            topic=setting("KAFKA_TOPIC_EVENTS", "task-events"),
+            dlq_topic=setting("KAFKA_TOPIC_DLQ", "task-events.dlq"),
+            consumer_group=setting("NOTIFICATIONS_CONSUMER_GROUP", "notification-consumer"),
+            instance_id=optional("NOTIFICATION_WORKER_INSTANCE_ID"),
+            smtp_host=setting("SMTP_HOST", "127.0.0.1"),
+            smtp_port=int(setting("SMTP_PORT", "1025")),
+            smtp_timeout_seconds=float(setting("SMTP_TIMEOUT_SECONDS", "10")),
+            mail_from=setting(
+                "NOTIFICATIONS_MAIL_FROM", "Taskwire <notifications@taskwire.example>"
+            ),
+            message_domain=setting(
+                "NOTIFICATIONS_MESSAGE_ID_DOMAIN", "notifications.taskwire.example"
+            ),
+            keycloak_url=setting("KEYCLOAK_URL", "http://127.0.0.1:8180"),
+            realm=setting("KEYCLOAK_REALM", "taskwire"),
+            directory_client_id=setting(
+                "KEYCLOAK_NOTIFICATIONS_CLIENT_ID", "notification-consumer"
+            ),
+            directory_client_secret=setting(
+                "KEYCLOAK_NOTIFICATIONS_CLIENT_SECRET", "dev-only-notifications-secret"
+            ),
+            worker_host=setting("NOTIFICATION_WORKER_BIND_HOST", "127.0.0.1"),
+            worker_port=int(setting("NOTIFICATION_WORKER_PORT", "8006")),
+            dispatchers=int(setting("NOTIFICATION_WORKER_DISPATCHERS", "4")),
         )

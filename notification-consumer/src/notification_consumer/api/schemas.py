@@ -1,0 +1,50 @@
+"""Request and response schemas; they validate input and document the OpenAPI spec."""
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from notification_consumer.domain.events import EventType
+
+RFC3339 = {"format": "date-time", "example": "2026-12-01T17:00:00+00:00"}
+
+
+class NotificationSchema(ma.Schema):
+    """A notification as the API shows it. Its values are already serialized by the domain."""
+
+    id = fields.String(metadata={"format": "uuid"})
+    event_id = fields.String(
+        metadata={"format": "uuid", "description": "The id of the task event it tells about."}
+    )
+    type = fields.String(metadata={"enum": [t.value for t in EventType]})
+    task_id = fields.String(metadata={"format": "uuid"})
+    title = fields.String(metadata={"description": "The task's title at the time of the event."})
+    message = fields.String()
+    created_at = fields.String(metadata=RFC3339)
+
+
+class NotificationPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(NotificationSchema))
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "Pass as `cursor` for the next page; null last."}
+    )
+
+
+class NotificationListArgs(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(
+        validate=validate.Length(max=512),
+        metadata={"description": "The `next_cursor` of the previous page."},
+    )
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "Per-field messages (422 only)."})

@@ -1,0 +1,1 @@
+"""Persistence: table models, repositories and the unit of work (which owns the transaction)."""

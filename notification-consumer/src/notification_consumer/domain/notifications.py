@@ -1,0 +1,88 @@
+"""A notification: what one task event tells the task's owner, in words."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from notification_consumer.domain.events import EventType, TaskEvent
+
+_STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done"}
+_HEADLINES = {
+    EventType.CREATED: "Task created",
+    EventType.UPDATED: "Task updated",
+    EventType.COMPLETED: "Task completed",
+    EventType.DELETED: "Task deleted",
+}
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: UUID
+    owner_id: UUID
+    event_id: UUID
+    type: EventType
+    task_id: UUID
+    title: str
+    message: str
+    created_at: datetime
+    request_id: str | None = None
+
+    @property
+    def headline(self) -> str:
+        return _HEADLINES[self.type]
+
+    def as_api(self) -> dict[str, Any]:
+        """The notification as GET /notifications shows it."""
+        return {
+            "id": str(self.id),
+            "event_id": str(self.event_id),
+            "type": self.type.value,
+            "task_id": str(self.task_id),
+            "title": self.title,
+            "message": self.message,
+            "created_at": self.created_at.astimezone(UTC).isoformat(),
+        }
+
+
+def notification_for(event: TaskEvent, notification_id: UUID, now: datetime) -> Notification:
+    return Notification(
+        id=notification_id,
+        owner_id=event.owner_id,
+        event_id=event.id,
+        type=event.type,
+        task_id=event.task_id,
+        title=event.title,
+        message=message_for(event),
+        created_at=now,
+        request_id=event.request_id,
+    )
+
+
+def message_for(event: TaskEvent) -> str:
+    """One sentence or two a person reads in a list of notifications or an e-mail."""
+    title = _quoted(event.title)
+    if event.type is EventType.CREATED:
+        return f"Your task {title} was created.{_due(event.due_date)}"
+    if event.type is EventType.COMPLETED:
+        return f"Your task {title} was completed. Well done!"
+    if event.type is EventType.DELETED:
+        return f"Your task {title} was deleted."
+    status = _STATUS_WORDS.get(event.status or "", event.status)
+    state = f" It is now {status}." if status else ""
+    return f"Your task {title} was updated.{state}{_due(event.due_date)}"
+
+
+def _quoted(title: str) -> str:
+    # One line, whatever the title holds: lists and e-mail subjects stay one line each.
+    return "\u201c" + " ".join(title.split()) + "\u201d"
+
+
+def _due(due_date: str | None) -> str:
+    if not due_date:
+        return ""
+    try:
+        moment = datetime.fromisoformat(due_date).astimezone(UTC)
+    except ValueError:
+        return ""
+    return f" It is due {moment:%a %d %b %Y, %H:%M} UTC."

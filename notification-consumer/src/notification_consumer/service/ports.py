@@ -1,0 +1,40 @@
+"""What the use cases need from the outside world; the adapters provide it."""
+
+from typing import Protocol
+from uuid import UUID
+
+from notification_consumer.domain.emails import Email
+from notification_consumer.domain.events import RawMessage
+
+
+class Directory(Protocol):
+    def email_of(self, owner_id: UUID) -> str:
+        """The owner's address. Raises NoEmailAddress or DirectoryUnavailable."""
+        ...
+
+
+class Transmission(Protocol):
+    """An SMTP transaction accepted up to the point of no return: only the body is left."""
+
+    def complete(self) -> str:
+        """Hand the body over; the server's reply. Raises MailUnavailable or MailRejected when
+        the server refused it, DeliveryOutcomeUnknown when nobody can tell."""
+        ...
+
+    def abandon(self) -> None:
+        """Drop the transaction without sending the body: nothing is delivered."""
+        ...
+
+
+class Mailer(Protocol):
+    def prepare(self, mail: Email) -> Transmission:
+        """Everything before the body (connect, MAIL, RCPT, DATA). Raises MailUnavailable or
+        MailRejected; nothing has been delivered when it raises."""
+        ...
+
+
+class DeadLetters(Protocol):
+    def publish(self, message: RawMessage, error: BaseException, stage: str) -> None:
+        """Send the message, unchanged, with the error to the dead-letter topic; return once
+        it is acknowledged. Raises DeadLetterUnavailable."""
+        ...

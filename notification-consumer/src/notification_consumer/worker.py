@@ -1,0 +1,230 @@
+"""The notification worker process (`taskwire-notification-worker`): builds every client, runs
+the Kafka consumer loop in the main thread and e-mail dispatchers beside it, serves /healthz
+and /readyz, and stops cleanly on SIGTERM."""
+
+import logging
+import signal
+import socket
+import threading
+import time
+from types import FrameType
+
+from flask import Flask
+from kafka import KafkaConsumer, KafkaProducer
+from sqlalchemy import Engine, create_engine, text
+from werkzeug.serving import make_server
+
+from notification_consumer.adapters.kafka import EventConsumer, KafkaDeadLetters, connect
+from notification_consumer.adapters.keycloak import KeycloakDirectory
+from notification_consumer.adapters.smtp import SmtpMailer
+from notification_consumer.db.unit_of_work import SqlUnitOfWork
+from notification_consumer.domain.errors import StoreUnavailable
+from notification_consumer.service.emails import Dispatch, EmailDispatcher
+from notification_consumer.service.events import EventHandler
+from notification_consumer.settings import SERVICE, Settings
+from taskwire_observability import Check, Metrics, configure_logging, instrument
+
+log = logging.getLogger(__name__)
+STALE_LOOP_SECONDS = 30.0
+SWEEP_EVERY_SECONDS = 30.0
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    configure_logging(SERVICE)
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # health probes, not news
+    stop = threading.Event()
+    # One release per stored event wakes one idle dispatcher, not all of them.
+    wake = threading.Semaphore(0)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()  # the loops look at it between two events; dispatchers within a second
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    # No pre-ping: a connection lost with the database surfaces as StoreUnavailable, which
+    # every caller already waits out, and a ping per transaction would cost a round trip.
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.dispatchers + 2,
+        connect_args={"connect_timeout": 3},
+    )
+    metrics = Metrics(SERVICE, settings.statsd_host, settings.statsd_port)
+    metrics.start_heartbeat()
+    mailers = [
+        SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds)
+        for _ in range(settings.dispatchers)
+    ]
+    directory = KeycloakDirectory(
+        settings.keycloak_url,
+        settings.realm,
+        settings.directory_client_id,
+        settings.directory_client_secret,
+    )
+    health = _HealthServer(settings, engine, metrics)
+    health.start()
+
+    producer: KafkaProducer | None = connect(
+        lambda: KafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            client_id=f"{SERVICE}-dlq",
+            acks="all",
+            retries=5,
+        ),
+        "dead-letter producer",
+        stop,
+    )
+    consumer: KafkaConsumer | None = connect(lambda: _consumer(settings), "consumer", stop)
+    if producer is None or consumer is None:
+        health.stop()
+        return
+    dead_letters = KafkaDeadLetters(producer, settings.dlq_topic, settings.consumer_group)
+
+    def unit_of_work() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    # Several dispatchers overlap their waits on SMTP and commits; SKIP LOCKED shares the queue.
+    dispatching = [
+        threading.Thread(
+            target=dispatch_until_stopped,
+            args=(
+                EmailDispatcher(
+                    unit_of_work,
+                    directory,
+                    mailer,
+                    dead_letters,
+                    sender=settings.mail_from,
+                    message_domain=settings.message_domain,
+                ),
+                wake,
+                stop,
+            ),
+            name=f"email-dispatcher-{n}",
+        )
+        for n, mailer in enumerate(mailers)
+    ]
+    for thread in dispatching:
+        thread.start()
+    loop = EventConsumer(
+        consumer, EventHandler(unit_of_work), dead_letters, metrics, stop, on_stored=wake.release
+    )
+    health.loop = loop
+    log.info(
+        "consuming",
+        extra={
+            "topic": settings.topic,
+            "group": settings.consumer_group,
+            "instance": settings.instance_id,
+        },
+    )
+    try:
+        loop.run()
+    finally:
+        stop.set()
+        wake.release(settings.dispatchers)
+        for thread in dispatching:
+            thread.join(timeout=20)
+        producer.close(timeout=5)
+        for mailer in mailers:
+            mailer.close()
+        health.stop()
+        metrics.close()
+        log.info("stopped")
+
+
+def dispatch_until_stopped(
+    dispatcher: EmailDispatcher, wake: threading.Semaphore, stop: threading.Event
+) -> None:
+    """Send due e-mails; when one was refused for now, pause before the next (a refusal is
+    usually the server's, not the e-mail's), doubling up to 10 s."""
+    pause = 0.0
+    swept = float("-inf")
+    while not stop.is_set():
+        try:
+            if time.monotonic() - swept > SWEEP_EVERY_SECONDS:
+                dispatcher.expire_stale()
+                swept = time.monotonic()
+            result = dispatcher.deliver_next()
+        except StoreUnavailable as error:
+            log.warning("database unavailable; e-mails wait", extra={"error": str(error)})
+            result = Dispatch.RETRY
+        except Exception:
+            log.exception("e-mail dispatch failed")
+            result = Dispatch.RETRY
+        if result is Dispatch.IDLE:
+            wake.acquire(timeout=1.0)  # a stored event, or a look for retries that fell due
+            pause = 0.0
+        elif result is Dispatch.RETRY:
+            pause = min(max(pause * 2, 0.5), 10.0)
+            stop.wait(pause)
+        else:
+            pause = 0.0
+
+
+def _consumer(settings: Settings) -> KafkaConsumer:
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=settings.consumer_group,
+        # Static membership: a restarted instance takes its partitions back at once instead of
+        # waiting out the dead one's session.
+        group_instance_id=settings.instance_id,
+        client_id=settings.instance_id or SERVICE,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",  # a new group starts from the oldest event, losing none
+        session_timeout_ms=15_000,
+        heartbeat_interval_ms=3_000,
+        max_poll_interval_ms=300_000,
+    )
+    consumer.subscribe([settings.topic])
+    return consumer
+
+
+class _HealthServer:
+    """/healthz and /readyz on the worker's own port, in a thread of their own."""
+
+    def __init__(self, settings: Settings, engine: Engine, metrics: Metrics) -> None:
+        self.loop: EventConsumer | None = None
+        directory_probe = KeycloakDirectory(
+            settings.keycloak_url,
+            settings.realm,
+            settings.directory_client_id,
+            settings.directory_client_secret,
+        )
+        checks: dict[str, Check] = {
+            "database": lambda: _ping(engine),
+            "kafka": lambda: self._kafka(settings.kafka_bootstrap),
+            "smtp": SmtpMailer(settings.smtp_host, settings.smtp_port).check,
+            "directory": directory_probe.check,
+        }
+        app = Flask(__name__)
+        instrument(app, metrics, checks, settings.sentry_dsn)
+        self._server = make_server(settings.worker_host, settings.worker_port, app, threaded=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="health", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+    def _kafka(self, bootstrap: str) -> None:
+        if self.loop is None:
+            raise RuntimeError("not consuming yet")
+        if time.monotonic() - self.loop.last_poll > STALE_LOOP_SECONDS:
+            raise RuntimeError("the consumer loop has not polled for a while")
+        host, _, port = bootstrap.split(",")[0].rpartition(":")
+        socket.create_connection((host, int(port)), timeout=2).close()
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+if __name__ == "__main__":
+    main()
