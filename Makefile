@@ -43,7 +43,7 @@ sync:
 	@scripts/stack/prereqs.sh
 	@$(UV) sync --all-packages --frozen --quiet
 
-test: sync lint types unit integration ## The whole suite: lint, types, unit, then integration on the real stack
+test: sync lint types unit integration e2e ## The whole suite: lint, types, unit, integration and the Postman run, on the real stack
 
 lint: sync config-check ## ruff, import contracts, shellcheck, config validation
 	$(RUN) ruff check .
@@ -61,7 +61,7 @@ unit: sync ## Unit tests (no stack needed)
 
 integration: sync ## Integration tests against the running native stack (started when needed)
 	@$(STACK) up
-	$(PYTEST) tests/integration task-api/tests/integration
+	$(PYTEST) tests/integration task-api/tests/integration user-facade/tests/integration notification-consumer/tests/integration
 
 e2e: sync ## The Postman collection, run by newman through the gateway against the running stack
 	@$(STACK) up

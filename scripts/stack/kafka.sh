@@ -42,6 +42,11 @@ TOPIC_EVENTS_PARTITIONS=6
 TOPIC_DLQ=${KAFKA_TOPIC_DLQ:-task-events.dlq}
 TOPIC_DLQ_PARTITIONS=1
 TOPIC_DLQ_RETENTION_MS=$((14 * 24 * 3600 * 1000))
+# Ended Keycloak sessions (docs/identity.md): a record only matters while an access token of
+# that session can still be valid (5 min), so keep 10 min, in segments that roll every 5 min.
+TOPIC_REVOCATIONS=${KAFKA_TOPIC_REVOCATIONS:-auth.revocations}
+TOPIC_REVOCATIONS_RETENTION_MS=$((10 * 60 * 1000))
+TOPIC_REVOCATIONS_SEGMENT_MS=$((5 * 60 * 1000))
 
 die() { echo "kafka: $*" >&2; exit 1; }
 
@@ -202,6 +207,9 @@ cmd_init() {
   create_topic "$TOPIC_EVENTS" --partitions "$TOPIC_EVENTS_PARTITIONS"
   create_topic "$TOPIC_DLQ" --partitions "$TOPIC_DLQ_PARTITIONS" \
     --config retention.ms="$TOPIC_DLQ_RETENTION_MS"
+  create_topic "$TOPIC_REVOCATIONS" --partitions 1 \
+    --config retention.ms="$TOPIC_REVOCATIONS_RETENTION_MS" \
+    --config segment.ms="$TOPIC_REVOCATIONS_SEGMENT_MS"
 }
 
 case "${1:-}" in

@@ -11,7 +11,7 @@ READY_TIMEOUT=${READY_TIMEOUT:-240}
 # Start order: each phase waits for the previous one to be ready.
 INFRA=(postgres)
 BACKING=(kafka keycloak mailsink statsd-exporter prometheus alertmanager)
-SERVICES=(task-api notification-api user-facade gateway)
+SERVICES=(task-api notification-api user-facade gateway relay relay-standby notification-worker)
 ALL=("${INFRA[@]}" "${BACKING[@]}" "${SERVICES[@]}")
 
 component_script() {
@@ -26,6 +26,9 @@ is_ready() {
     task-api) http_ready "$TASK_API_PORT" ;;
     user-facade) http_ready "$USER_FACADE_PORT" ;;
     notification-api) http_ready "$NOTIFICATIONS_PORT" ;;
+    notification-worker) http_ready "$NOTIFICATION_WORKER_PORT" ;;
+    relay) http_ready "$RELAY_PORT" ;;
+    relay-standby) http_ready "$RELAY_STANDBY_PORT" ;;
     *) "$(component_script "$1")" ready >/dev/null 2>&1 ;;
   esac
 }
@@ -98,10 +101,13 @@ up() {
   [ $failed = 0 ] || exit 1
 
   supervisor_running || "$VENV/bin/supervisord" -c "$SUPERVISOR_CONF"
+  sv update >/dev/null  # a running supervisord picks up programs added to its config
   echo "==> starting postgres"
   start postgres && wait_ready postgres
   "$HERE/postgres.sh" init
   (cd "$TASKWIRE_ROOT/task-api" && "$VENV/bin/alembic" upgrade head 2>"$LOG_DIR/migrate-task-api.log")
+  (cd "$TASKWIRE_ROOT/notification-consumer" &&
+    "$VENV/bin/alembic" upgrade head 2>"$LOG_DIR/migrate-notification-consumer.log")
 
   echo "==> starting ${BACKING[*]}"
   start "${BACKING[@]}"
@@ -143,12 +149,12 @@ status() {
     return 3
   fi
   local bad=0 name process health
-  printf '%-18s %-10s %s\n' COMPONENT PROCESS HEALTH
+  printf '%-20s %-10s %s\n' COMPONENT PROCESS HEALTH
   for name in "${ALL[@]}"; do
     process=$(process_state "$name")
     if is_ready "$name"; then health=ready; else health=NOT-READY; bad=1; fi
     [ "$process" = RUNNING ] || bad=1
-    printf '%-18s %-10s %s\n' "$name" "${process:-UNKNOWN}" "$health"
+    printf '%-20s %-10s %s\n' "$name" "${process:-UNKNOWN}" "$health"
   done
   return $bad
 }

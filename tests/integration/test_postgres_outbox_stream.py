@@ -5,11 +5,14 @@ import select
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import psycopg2
 import pytest
 from psycopg2.extras import LogicalReplicationConnection, ReplicationCursor
 
+from task_api.domain.events import task_event
+from task_api.domain.tasks import EventType, Task
 from taskwire_testkit import Stack
 
 RELAY_PASSWORD = "task-relay-dev-only-password"
@@ -36,10 +39,15 @@ def replication(stack: Stack) -> Iterator[ReplicationCursor]:
 
 
 def _write_outbox_event(stack: Stack, event_id: str) -> None:
+    # A well-formed event of a task nobody owns, so the rest of the pipeline takes it in its
+    # stride (a notification for no one, no e-mail) instead of dead-lettering a probe.
+    now = datetime.now(UTC)
+    task = Task.new(id=uuid.uuid4(), owner_id=uuid.uuid4(), now=now, title="stack probe")
+    event = task_event(uuid.UUID(event_id), EventType.CREATED, task, now, None)
     connection = psycopg2.connect(stack.dsn("task_api", API_PASSWORD, "tasks"))
     try:
         with connection, connection.cursor() as cursor:
-            payload = json.dumps({"probe": event_id})
+            payload = json.dumps(event)
             cursor.execute(
                 "INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload)"
                 " VALUES (%s, 'task', %s, 'task.created', %s)",
