@@ -23,9 +23,9 @@ MINE, OTHERS, OTHER_OWNERS = 100_000, 900_000, 90
 SEED = """
 INSERT INTO tasks (owner_id, id, title, status, due_date, completed_at, created_at, updated_at)
 SELECT owner, gen_random_uuid(), 'bench task ' || n,
-       (ARRAY['todo', 'in_progress', 'done'])[n % 3 + 1],
-       CASE WHEN n % 4 = 0 THEN NULL ELSE now() + make_interval(hours => n % 5000) END,
-       CASE WHEN n % 3 = 2 THEN now() END,
+       (ARRAY['todo', 'in_progress', 'done'])[n %% 3 + 1],
+       CASE WHEN n %% 4 = 0 THEN NULL ELSE now() + make_interval(hours => n %% 5000) END,
+       CASE WHEN n %% 3 = 2 THEN now() END,
        now() - make_interval(secs => n), now()
 FROM unnest(%(owners)s::uuid[]) AS owner, generate_series(1, %(rows)s) AS n
 """
