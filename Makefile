@@ -9,7 +9,8 @@ PYTEST := $(RUN) pytest
 # kafka-python 3.0.12 leaves the socket of each refused connection attempt to the garbage
 # collector; the fault tests make many (brokers and workers restarted), so the integration run
 # does not treat those particular unclosed-socket warnings as errors. Unit tests still do.
-KAFKA_SOCKET_LEAK := ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning
+KAFKA_SOCKET_LEAK := -W "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning" \
+  -W "ignore:unclosed <socket.socket:ResourceWarning"
 
 .PHONY: help up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check
 
@@ -65,7 +66,7 @@ unit: sync ## Unit tests (no stack needed)
 
 integration: sync ## Integration tests against the running native stack (started when needed)
 	@$(STACK) up
-	$(PYTEST) -W "$(KAFKA_SOCKET_LEAK)" tests/integration task-api/tests/integration \
+	$(PYTEST) $(KAFKA_SOCKET_LEAK) tests/integration task-api/tests/integration \
 	  user-facade/tests/integration notification-consumer/tests/integration
 
 e2e: sync ## The Postman collection, run by newman through the gateway against the running stack
