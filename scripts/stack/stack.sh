@@ -100,7 +100,8 @@ up() {
   done
   [ $failed = 0 ] || exit 1
 
-  supervisor_running || "$VENV/bin/supervisord" -c "$SUPERVISOR_CONF"
+  # The daemon must not inherit the lock's descriptor, or it would hold the lock for its life.
+  supervisor_running || "$VENV/bin/supervisord" -c "$SUPERVISOR_CONF" 9>&-
   sv update >/dev/null  # a running supervisord picks up programs added to its config
   echo "==> starting postgres"
   start postgres && wait_ready postgres
