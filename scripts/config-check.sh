@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validates the stack's configuration with each tool's own checker: statsd mapping, Prometheus
 # config and rule tests, Alertmanager, nginx, Grafana dashboards, compose.yml against the
-# Compose Specification, and every shell script with shellcheck.
+# Compose Specification, every Dockerfile with hadolint and every shell script with shellcheck.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -18,8 +18,12 @@ done
 echo "--- compose.yml (Compose Specification schema)"
 .venv/bin/check-jsonschema --builtin-schema vendor.compose-spec compose.yml
 echo "--- hadolint"
-mapfile -t dockerfiles < <(git ls-files '*Dockerfile')
+# Found on disk, not listed: a new Dockerfile is linted before it is ever committed.
+mapfile -t dockerfiles < <(find . \( -name .git -o -name .venv -o -name .state -o -name node_modules \) \
+  -prune -o -name Dockerfile -type f -print | sort)
+[ ${#dockerfiles[@]} -gt 0 ] || { echo "no Dockerfile found" >&2; exit 1; }
 .venv/bin/hadolint "${dockerfiles[@]}"
+echo "${#dockerfiles[@]} Dockerfiles: ${dockerfiles[*]}"
 echo "--- shellcheck"
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run)
 shellcheck -x "${scripts[@]}"
