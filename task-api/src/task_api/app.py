@@ -48,8 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(OPENAPI, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     engine = create_engine(
         settings.database_url,
-        pool_pre_ping=True,
-        pool_size=5,
+        pool_size=5,  # no pre-ping: see SqlUnitOfWork
         connect_args={"connect_timeout": 3},
     )
     metrics = Metrics(SERVICE, settings.statsd_host, settings.statsd_port)

@@ -19,9 +19,9 @@ blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administrat
 class AdminTasks(MethodView):
     decorators = [authenticated(role="admin")]
 
-    @blp.arguments(AdminTaskListArgs, location="query", unknown=ma.RAISE)
+    @blp.arguments(AdminTaskListArgs(), location="query", unknown=ma.RAISE)
     @blp.response(200, TaskPageSchema)
-    @documented(blp, 401, 403)
+    @documented(blp, 401, 403, 503)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List every user's tasks (or one user's with `owner_id`), newest first by default."""
         wanted = TaskFilter(

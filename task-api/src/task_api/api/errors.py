@@ -12,6 +12,7 @@ from task_api.domain.errors import (
     IdempotencyKeyReused,
     InvalidCursor,
     PreconditionFailed,
+    StoreUnavailable,
     TaskNotFound,
 )
 from taskwire_observability.problems import problem
@@ -25,6 +26,8 @@ WHY = {
     412: "`If-Match` names a version that is no longer current.",
     413: "The body is larger than 1 MiB.",
     422: "The request is not valid; `errors` names each field.",
+    503: "The database is unreachable for a moment; retry after `Retry-After` seconds (a create"
+    " with the same `Idempotency-Key` is safe to retry).",
 }
 
 
@@ -75,6 +78,12 @@ def register_domain_errors(app: Flask) -> None:
             "this Idempotency-Key was used with a different body",
             errors={"Idempotency-Key": ["already used with a different request body"]},
         )
+
+    @app.errorhandler(StoreUnavailable)
+    def unavailable(_error: StoreUnavailable) -> Response:
+        response = problem(503, "tasks are unavailable for a moment; try again")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(InvalidCursor)
     def bad_cursor(error: InvalidCursor) -> Response:

@@ -51,9 +51,9 @@ def page_body(page: Page) -> dict[str, Any]:
 class Tasks(MethodView):
     decorators = [authenticated()]
 
-    @blp.arguments(TaskListArgs, location="query", unknown=ma.RAISE)
+    @blp.arguments(TaskListArgs(), location="query", unknown=ma.RAISE)
     @blp.response(200, TaskPageSchema)
-    @documented(blp, 401)
+    @documented(blp, 401, 503)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List your tasks, filtered and sorted, one keyset page at a time."""
         wanted = TaskFilter(
@@ -67,10 +67,10 @@ class Tasks(MethodView):
         )
         return page_body(tasks().list_tasks(wanted, args.get("cursor")))
 
-    @blp.arguments(IdempotencyHeaders, location="headers")
-    @blp.arguments(TaskCreateSchema)
+    @blp.arguments(IdempotencyHeaders(), location="headers")
+    @blp.arguments(TaskCreateSchema())
     @blp.response(201, TaskSchema, headers={**ETAG, "Location": {"schema": {"type": "string"}}})
-    @documented(blp, 401, 413)
+    @documented(blp, 401, 413, 503)
     def post(
         self, headers: dict[str, Any], fields: dict[str, Any]
     ) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -87,15 +87,15 @@ class TaskItem(MethodView):
     decorators = [authenticated()]
 
     @blp.response(200, TaskSchema, headers=ETAG)
-    @documented(blp, 401, 404)
+    @documented(blp, 401, 404, 503)
     def get(self, task_id: UUID) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Get one of your tasks."""
         return with_etag(tasks().get_task(owner(), task_id))
 
-    @blp.arguments(IfMatchHeaders, location="headers")
-    @blp.arguments(TaskPatchSchema)
+    @blp.arguments(IfMatchHeaders(), location="headers")
+    @blp.arguments(TaskPatchSchema())
     @blp.response(200, TaskSchema, headers=ETAG)
-    @documented(blp, 401, 404, 412, 413)
+    @documented(blp, 401, 404, 412, 413, 503)
     def patch(
         self, headers: dict[str, Any], patch: dict[str, Any], task_id: UUID
     ) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -105,7 +105,7 @@ class TaskItem(MethodView):
         return with_etag(task)
 
     @blp.response(204)
-    @documented(blp, 401, 404)
+    @documented(blp, 401, 404, 503)
     def delete(self, task_id: UUID) -> None:
         """Delete one of your tasks."""
         tasks().delete_task(owner(), task_id, current_request_id.get())
@@ -116,7 +116,7 @@ class TaskCompletion(MethodView):
     decorators = [authenticated()]
 
     @blp.response(200, TaskSchema, headers=ETAG)
-    @documented(blp, 401, 404)
+    @documented(blp, 401, 404, 503)
     def post(self, task_id: UUID) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Mark one of your tasks done (completing a done task changes nothing)."""
         return with_etag(tasks().complete_task(owner(), task_id, current_request_id.get()))

@@ -34,20 +34,6 @@ class TaskRow(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
-class OutboxRow(Base):
-    """Debezium's outbox shape; rows are deleted in the transaction that inserts them."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
-    aggregatetype: Mapped[str] = mapped_column(Text)
-    aggregateid: Mapped[str] = mapped_column(Text)
-    type: Mapped[str] = mapped_column(Text)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    request_id: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
 class IdempotencyKeyRow(Base):
     """The first response to a create with an `Idempotency-Key`, replayed for 24 h."""
 

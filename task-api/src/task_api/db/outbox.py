@@ -1,14 +1,19 @@
 """The outbox: each event is inserted and deleted in the change's own transaction, so the
 table stays empty and the write-ahead log alone carries the event to the relay."""
 
-from typing import Any, cast
-from uuid import UUID
+import json
+from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, text
 
-from task_api.db.models import OutboxRow
-
-TABLE = cast(Table, OutboxRow.__table__)
+# Debezium's outbox shape (migration 0001). Both statements travel in one round trip: the
+# DELETE, a later command of the same transaction, sees the row, and the WAL keeps the insert.
+INSERT_AND_DELETE = text(
+    "INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, request_id, created_at)"
+    " VALUES (CAST(:id AS uuid), 'task', :aggregateid, :type, CAST(:payload AS jsonb),"
+    " :request_id, CAST(:created_at AS timestamptz));"
+    " DELETE FROM outbox WHERE id = CAST(:id AS uuid)"
+)
 
 
 class Outbox:
@@ -16,16 +21,14 @@ class Outbox:
         self._connection = connection
 
     def add(self, event: dict[str, Any], request_id: str | None) -> None:
-        event_id = UUID(event["id"])
         self._connection.execute(
-            TABLE.insert().values(
-                id=event_id,
-                aggregatetype="task",
-                aggregateid=event["subject"],
-                type=event["type"],
-                payload=event,
-                request_id=request_id,
-                created_at=event["time"],
-            )
+            INSERT_AND_DELETE,
+            {
+                "id": event["id"],
+                "aggregateid": event["subject"],
+                "type": event["type"],
+                "payload": json.dumps(event, separators=(",", ":")),
+                "request_id": request_id,
+                "created_at": event["time"],
+            },
         )
-        self._connection.execute(TABLE.delete().where(TABLE.c.id == event_id))

@@ -3,7 +3,7 @@
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, literal, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, literal, select, tuple_
 from sqlalchemy import DateTime as SqlDateTime
 from sqlalchemy import cast as sql_cast
 
@@ -15,40 +15,35 @@ TABLE = cast(Table, TaskRow.__table__)
 COLUMNS = [c for c in TABLE.c if c.name != "due_key"]  # due_key may hold 'infinity'
 INFINITY = sql_cast(literal("infinity"), SqlDateTime(timezone=True))
 
+# The write path's statements are built once: each request only binds its values, so
+# SQLAlchemy finds the compiled form in its cache without rebuilding the expression.
+_THIS_TASK = (TABLE.c.owner_id == bindparam("b_owner_id"), TABLE.c.id == bindparam("b_id"))
+GET = select(*COLUMNS).where(*_THIS_TASK)
+GET_FOR_UPDATE = GET.with_for_update()
+INSERT = TABLE.insert()
+UPDATE = TABLE.update().where(*_THIS_TASK)
+DELETE = TABLE.delete().where(*_THIS_TASK).returning(*COLUMNS)
+
 
 class TaskRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     def get(self, owner_id: UUID, task_id: UUID, for_update: bool = False) -> Task | None:
-        query = select(*COLUMNS).where(TABLE.c.owner_id == owner_id, TABLE.c.id == task_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self._connection.execute(query).mappings().first()
+        query = GET_FOR_UPDATE if for_update else GET
+        row = self._connection.execute(query, _key(owner_id, task_id)).mappings().first()
         return _task(row) if row else None
 
     def add(self, task: Task) -> None:
-        self._connection.execute(TABLE.insert().values(**_values(task)))
+        self._connection.execute(INSERT, _values(task))
 
     def update(self, task: Task) -> None:
         values = _values(task)
         del values["owner_id"], values["id"], values["created_at"]
-        self._connection.execute(
-            TABLE.update()
-            .where(TABLE.c.owner_id == task.owner_id, TABLE.c.id == task.id)
-            .values(**values)
-        )
+        self._connection.execute(UPDATE, {**values, **_key(task.owner_id, task.id)})
 
     def delete(self, owner_id: UUID, task_id: UUID) -> Task | None:
-        row = (
-            self._connection.execute(
-                TABLE.delete()
-                .where(TABLE.c.owner_id == owner_id, TABLE.c.id == task_id)
-                .returning(*COLUMNS)
-            )
-            .mappings()
-            .first()
-        )
+        row = self._connection.execute(DELETE, _key(owner_id, task_id)).mappings().first()
         return _task(row) if row else None
 
     def page(self, wanted: TaskFilter, after: Position | None) -> list[Task]:
@@ -89,6 +84,10 @@ def _after(sort_column: Any, sort: Sort, after: Position) -> ColumnElement[bool]
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _key(owner_id: UUID, task_id: UUID) -> dict[str, UUID]:
+    return {"b_owner_id": owner_id, "b_id": task_id}
 
 
 def _values(task: Task) -> dict[str, Any]:

@@ -15,3 +15,7 @@ class IdempotencyKeyReused(Exception):
 
 class InvalidCursor(Exception):
     """The cursor was not issued by us for this query."""
+
+
+class StoreUnavailable(Exception):
+    """The tasks database does not answer; a change in flight may or may not have committed."""
