@@ -31,7 +31,7 @@ def notifications() -> NotificationService:
 class Notifications(MethodView):
     decorators = [authenticated()]
 
-    @blp.arguments(NotificationListArgs, location="query", unknown=ma.RAISE)
+    @blp.arguments(NotificationListArgs(), location="query", unknown=ma.RAISE)
     @blp.response(200, NotificationPageSchema)
     @blp.alt_response(
         401,

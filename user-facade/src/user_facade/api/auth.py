@@ -43,7 +43,7 @@ def token_body(tokens: Tokens) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 @blp.route("/signup")
 class Signup(MethodView):
-    @blp.arguments(SignupSchema)
+    @blp.arguments(SignupSchema())
     @blp.response(201, AccountSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Username or e-mail taken.")
     @blp.alt_response(429, schema=ProblemSchema, headers=RETRY_AFTER, description="Slow down.")
@@ -56,7 +56,7 @@ class Signup(MethodView):
 
 @blp.route("/login")
 class Login(MethodView):
-    @blp.arguments(LoginSchema)
+    @blp.arguments(LoginSchema())
     @blp.response(200, TokensSchema)
     @blp.alt_response(401, schema=ProblemSchema, description="Wrong credentials, any reason.")
     @blp.alt_response(429, schema=ProblemSchema, headers=RETRY_AFTER, description="Slow down.")
@@ -69,7 +69,7 @@ class Login(MethodView):
 
 @blp.route("/refresh")
 class Refresh(MethodView):
-    @blp.arguments(RefreshTokenSchema)
+    @blp.arguments(RefreshTokenSchema())
     @blp.response(200, TokensSchema)
     @blp.alt_response(401, schema=ProblemSchema, description="Invalid, expired or logged out.")
     @blp.alt_response(503, schema=ProblemSchema, headers=RETRY_AFTER, description="Keycloak down.")
@@ -80,7 +80,7 @@ class Refresh(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.arguments(RefreshTokenSchema)
+    @blp.arguments(RefreshTokenSchema())
     @blp.response(204)
     @blp.alt_response(401, schema=ProblemSchema, description="Invalid token.")
     @blp.alt_response(503, schema=ProblemSchema, headers=RETRY_AFTER, description="Keycloak down.")
@@ -102,7 +102,7 @@ class WhoAmI(MethodView):
 
 @blp.route("/backchannel-logout")
 class BackchannelLogout(MethodView):
-    @blp.arguments(LogoutTokenSchema, location="form")
+    @blp.arguments(LogoutTokenSchema(), location="form")
     @blp.response(200)
     @blp.alt_response(400, schema=ProblemSchema, description="Not a valid logout token.")
     @blp.alt_response(503, schema=ProblemSchema, description="Revocation not propagated.")
