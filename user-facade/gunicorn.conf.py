@@ -14,6 +14,9 @@ workers = int(os.environ.get("USER_FACADE_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("USER_FACADE_THREADS", "8"))
 timeout = 30
+# The gateway pools idle connections for 60 s (gateway/templates): outlive them, so that it is
+# always the gateway that closes one, never a request racing a close.
+keepalive = 75
 graceful_timeout = 20
 accesslog = None
 errorlog = "-"

@@ -75,7 +75,7 @@ cmd_check() {
   mapfile -d '' args < <(nginx_args "$tmp/native")
   nginx -t -q "${args[@]}"
   GATEWAY_LISTEN=8080 GATEWAY_RESOLVER=127.0.0.11 TASK_API_UPSTREAM=task-api:8001 \
-    USER_FACADE_UPSTREAM=user-facade:8002 NOTIFICATIONS_UPSTREAM=notification-api:8003 \
+    USER_FACADE_UPSTREAM=172.30.80.81:8002 NOTIFICATIONS_UPSTREAM=notification-api:8003 \
     render "$tmp/compose"
   mapfile -d '' args < <(nginx_args "$tmp/compose")
   nginx -t -q "${args[@]}"

@@ -37,6 +37,11 @@ def _default_host_port(mapping: str) -> int:
     return int(match.group(1) if match else host)
 
 
+def _default(value: str) -> str:
+    """The default of a `${VAR:-default}` interpolation."""
+    return _search(r"^\$\{\w+:-([^}]+)\}$", value).group(1)
+
+
 def _native_ports() -> dict[str, str]:
     env = (ROOT / "scripts/stack/env.sh").read_text()
     return dict(re.findall(r"export (\w+_PORT)=\$\{\w+:-(\d+)\}", env))
@@ -370,25 +375,36 @@ def test_the_gateway_routes_to_the_services_compose_runs() -> None:
     gateway = SERVICES["gateway"]
     upstreams = {k: v for k, v in gateway["environment"].items() if k.endswith("_UPSTREAM")}
     assert len(upstreams) == 3
+    facade_ip = SERVICES["user-facade"]["networks"]["default"]["ipv4_address"]
     for address in upstreams.values():
-        host, port = address.split(":")
+        host, port = address.rsplit(":", 1)
+        host = "user-facade" if host == facade_ip else host  # the keep-alive upstream's IP
         assert host in _python_programs()
         assert SERVICES[host]["ports"][0].endswith(f":{port}")
         assert _waits_for("gateway", host, "service_healthy")
     check = (ROOT / "scripts/stack/gateway.sh").read_text()
-    assert dict(re.findall(r"(\w+_UPSTREAM)=([\w.-]+:\d+)", check)) == upstreams
+    checked = dict(re.findall(r"(\w+_UPSTREAM)=([\w.-]+:\d+)", check))
+    assert checked == {**upstreams, "USER_FACADE_UPSTREAM": f"{_default(facade_ip)}:8002"}
 
 
 def test_user_facade_believes_the_forwarded_address_of_the_gateway_only() -> None:
     trusted = _environment("user-facade")["USER_FACADE_TRUSTED_PROXIES"]
     assert trusted == SERVICES["gateway"]["networks"]["default"]["ipv4_address"]
     (subnet,) = COMPOSE["networks"]["default"]["ipam"]["config"]
+    address = ipaddress.ip_address(_default(trusted))
+    assert address in ipaddress.ip_network(_default(subnet["subnet"]))
 
-    def default(value: str) -> str:
-        return _search(r"^\$\{\w+:-([^}]+)\}$", value).group(1)
 
-    address = ipaddress.ip_address(default(trusted))
-    assert address in ipaddress.ip_network(default(subnet["subnet"]))
+def test_the_gateway_pools_connections_to_the_facade_at_its_fixed_address() -> None:
+    facade_ip = SERVICES["user-facade"]["networks"]["default"]["ipv4_address"]
+    (subnet,) = COMPOSE["networks"]["default"]["ipam"]["config"]
+    assert ipaddress.ip_address(_default(facade_ip)) in ipaddress.ip_network(
+        _default(subnet["subnet"])
+    )
+    assert facade_ip != SERVICES["gateway"]["networks"]["default"]["ipv4_address"]
+    template = (ROOT / "gateway/templates/taskwire.conf.template").read_text()
+    assert "server ${USER_FACADE_UPSTREAM};" in template
+    assert "proxy_pass http://user_facade;" in template
 
 
 def test_prometheus_in_compose_scrapes_hosts_of_the_compose_network() -> None:
