@@ -4,12 +4,14 @@
 
 Both servers run under gunicorn with the same number of sync workers, on the running stack's
 PostgreSQL and Keycloak keys, loaded by wrk on the same machine (the two alternate, twice).
+Besides req/s it reports the CPU each server's processes spent per request (from /proc): on a
+shared 2-core machine, the steadier measure of what the layers cost.
 """
 
 import argparse
 from pathlib import Path
 
-from harness import ROOT, WrkResult, bench_user, gunicorn, table, token, wrk
+from harness import ROOT, WrkResult, bench_user, gunicorn, table, token, tree_cpu_seconds, wrk
 
 from taskwire_testkit import Stack
 
@@ -44,7 +46,9 @@ def main() -> None:
         BASELINE_PORT,
     )
     results: list[WrkResult] = []
-    with api, baseline:
+    cpu_per_request: dict[str, list[float]] = {}
+    with api as api_pid, baseline as baseline_pid:
+        pids = {"task-api": api_pid, "baseline (raw psycopg2)": baseline_pid}
         for name, port in [("warm-up task-api", API_PORT), ("warm-up baseline", BASELINE_PORT)]:
             wrk(
                 name,
@@ -56,17 +60,25 @@ def main() -> None:
             )
         for _ in range(2):
             for name, port in [("baseline (raw psycopg2)", BASELINE_PORT), ("task-api", API_PORT)]:
-                results.append(
-                    wrk(
-                        name,
-                        f"http://127.0.0.1:{port}/tasks",
-                        HERE / "post_task.lua",
-                        token(stack, username, password),
-                        args.seconds,
-                        args.connections,
-                    )
+                used = tree_cpu_seconds(pids[name])
+                result = wrk(
+                    name,
+                    f"http://127.0.0.1:{port}/tasks",
+                    HERE / "post_task.lua",
+                    token(stack, username, password),
+                    args.seconds,
+                    args.connections,
                 )
+                served = result.requests_per_second * args.seconds
+                used = tree_cpu_seconds(pids[name]) - used
+                cpu_per_request.setdefault(name, []).append(used / served * 1e6)
+                results.append(result)
     print(table(results))
+    print()
+    for name, values in cpu_per_request.items():
+        print(f"{name}: server CPU per request {', '.join(f'{v:,.0f}' for v in values)} us")
+    cpu_ratio = min(cpu_per_request["baseline (raw psycopg2)"]) / min(cpu_per_request["task-api"])
+    print(f"server CPU ratio baseline / task-api (best of 2): {cpu_ratio:.2f}")
     best = {r.name: 0.0 for r in results}
     for r in results:
         best[r.name] = max(best[r.name], r.requests_per_second)

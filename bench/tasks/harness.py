@@ -39,7 +39,8 @@ def token(stack: Stack, username: str, password: str) -> str:
 
 
 @contextmanager
-def gunicorn(args: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
+def gunicorn(args: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[int]:
+    """A gunicorn server for the block; yields its master's pid."""
     process = subprocess.Popen(
         [str(VENV / "gunicorn"), *args],
         env={**os.environ, **(env or {})},
@@ -56,7 +57,7 @@ def gunicorn(args: list[str], port: int, env: dict[str, str] | None = None) -> I
                 time.sleep(0.3)
         else:
             raise RuntimeError(f"server on {port} did not start")
-        yield
+        yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -95,6 +96,23 @@ def wrk(
         p99_ms=_millis(_find(r"99%\s+([\d.]+\w+)", output)),
         errors=int(non_2xx.group(1)) if non_2xx else 0,
     )
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and all its descendants have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pending.extend(int(child) for child in children.read().split())
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def _find(pattern: str, text: str) -> str:
