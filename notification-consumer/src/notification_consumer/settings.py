@@ -41,6 +41,8 @@ class Settings:
     worker_host: str
     worker_port: int
     dispatchers: int  # e-mail dispatcher threads per worker
+    # How long an event id stays deduplicated; must outlast every way an event can come back.
+    processed_events_retention_days: int
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -87,4 +89,7 @@ class Settings:
             worker_host=setting("NOTIFICATION_WORKER_BIND_HOST", "127.0.0.1"),
             worker_port=int(setting("NOTIFICATION_WORKER_PORT", "8006")),
             dispatchers=int(setting("NOTIFICATION_WORKER_DISPATCHERS", "4")),
+            processed_events_retention_days=int(
+                setting("NOTIFICATIONS_PROCESSED_EVENTS_RETENTION_DAYS", "30")
+            ),
         )

@@ -1,12 +1,14 @@
 """The notification worker process (`taskwire-notification-worker`): builds every client, runs
-the Kafka consumer loop in the main thread and e-mail dispatchers beside it, serves /healthz
-and /readyz, and stops cleanly on SIGTERM."""
+the Kafka consumer loop in the main thread, e-mail dispatchers and the pruning of old
+processed-event records beside it, serves /healthz and /readyz, and stops cleanly on
+SIGTERM."""
 
 import logging
 import signal
 import socket
 import threading
 import time
+from datetime import timedelta
 from types import FrameType
 
 from flask import Flask
@@ -19,18 +21,23 @@ from notification_consumer.adapters.keycloak import KeycloakDirectory
 from notification_consumer.adapters.smtp import SmtpMailer
 from notification_consumer.db.unit_of_work import SqlUnitOfWork
 from notification_consumer.domain.errors import StoreUnavailable
+from notification_consumer.domain.retention import RetentionPolicy
 from notification_consumer.service.emails import Dispatch, EmailDispatcher
 from notification_consumer.service.events import EventHandler
+from notification_consumer.service.retention import ProcessedEventPruner
 from notification_consumer.settings import SERVICE, Settings
 from taskwire_observability import Check, Metrics, configure_logging, instrument
 
 log = logging.getLogger(__name__)
 STALE_LOOP_SECONDS = 30.0
 SWEEP_EVERY_SECONDS = 30.0
+PRUNED_METRIC = "taskwire.consumer.processed_events_pruned"
 
 
 def main() -> None:
     settings = Settings.from_env()
+    # Checked before any client or thread exists: a bad retention stops the start.
+    policy = RetentionPolicy(keep=timedelta(days=settings.processed_events_retention_days))
     configure_logging(SERVICE)
     logging.getLogger("kafka").setLevel(logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # health probes, not news
@@ -108,6 +115,17 @@ def main() -> None:
     ]
     for thread in dispatching:
         thread.start()
+    metrics.incr(PRUNED_METRIC, 0)  # the series exists before the first prune
+    pruner = ProcessedEventPruner(
+        unit_of_work,
+        policy,
+        on_pruned=lambda count: metrics.incr(PRUNED_METRIC, count),
+        sleep=stop.wait,  # a pause between batches ends at once on SIGTERM
+    )
+    pruning = threading.Thread(
+        target=prune_until_stopped, args=(pruner, policy, stop), name="retention"
+    )
+    pruning.start()
     loop = EventConsumer(
         consumer, EventHandler(unit_of_work), dead_letters, metrics, stop, on_stored=wake.release
     )
@@ -127,6 +145,7 @@ def main() -> None:
         wake.release(settings.dispatchers)
         for thread in dispatching:
             thread.join(timeout=20)
+        pruning.join(timeout=10)
         producer.close(timeout=5)
         for mailer in mailers:
             mailer.close()
@@ -162,6 +181,21 @@ def dispatch_until_stopped(
             stop.wait(pause)
         else:
             pause = 0.0
+
+
+def prune_until_stopped(
+    pruner: ProcessedEventPruner, policy: RetentionPolicy, stop: threading.Event
+) -> None:
+    """Prune at start, then every `policy.every`; an outage or a failure only postpones it (a
+    few more hours of records are nothing against weeks of retention)."""
+    while not stop.is_set():
+        try:
+            pruner.prune(stopping=stop.is_set)
+        except StoreUnavailable as error:
+            log.warning("database unavailable; pruning postponed", extra={"error": str(error)})
+        except Exception:
+            log.exception("pruning processed events failed")
+        stop.wait(policy.every.total_seconds())
 
 
 def _consumer(settings: Settings) -> KafkaConsumer:

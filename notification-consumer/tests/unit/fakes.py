@@ -36,7 +36,7 @@ class Delivery:
 class Store:
     """The committed state; a unit of work sees it and writes to it only on commit."""
 
-    events: set[UUID] = field(default_factory=set)
+    events: dict[UUID, datetime] = field(default_factory=dict)  # id -> processed at
     notifications: dict[UUID, Notification] = field(default_factory=dict)
     deliveries: dict[UUID, Delivery] = field(default_factory=dict)
     commits: int = 0
@@ -49,9 +49,15 @@ class FakeEvents:
         self.store = store
 
     def record(self, batch: Sequence[tuple[TaskEvent, RawMessage]], now: datetime) -> set[UUID]:
-        new = {event.id for event, _ in batch} - self.store.events
-        self.store.events |= new
+        new = {event.id for event, _ in batch} - self.store.events.keys()
+        self.store.events |= dict.fromkeys(new, now)
         return new
+
+    def prune(self, before: datetime, limit: int) -> int:
+        oldest = sorted((at, i) for i, at in self.store.events.items() if at < before)[:limit]
+        for _, event_id in oldest:
+            del self.store.events[event_id]
+        return len(oldest)
 
 
 class FakeNotifications:
@@ -166,7 +172,7 @@ class FakeUnitOfWork:
         if self._store.down:
             raise StoreUnavailable("the fake database is down")
         self._work = Store(
-            events=set(self._store.events),
+            events=dict(self._store.events),
             notifications=dict(self._store.notifications),
             deliveries={k: replace(v) for k, v in self._store.deliveries.items()},
         )
@@ -186,7 +192,7 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         if self._store.down or self._store.commits_fail:
             raise StoreUnavailable("the fake database is down")
-        self._store.events = set(self._work.events)
+        self._store.events = dict(self._work.events)
         self._store.notifications = dict(self._work.notifications)
         self._store.deliveries = {k: replace(v) for k, v in self._work.deliveries.items()}
         self._store.commits += 1

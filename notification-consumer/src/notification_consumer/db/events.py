@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import cast
 from uuid import UUID
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Integer, Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from notification_consumer.db.models import ProcessedEventRow
@@ -18,6 +18,17 @@ RECORD = (
     insert(TABLE)
     .on_conflict_do_nothing(index_elements=[TABLE.c.event_id])
     .returning(TABLE.c.event_id)
+)
+# The oldest records first, along the index on processed_at; SKIP LOCKED: two workers pruning
+# at once take different rows instead of waiting for each other.
+PRUNE = delete(TABLE).where(
+    TABLE.c.event_id.in_(
+        select(TABLE.c.event_id)
+        .where(TABLE.c.processed_at < bindparam("before"))
+        .order_by(TABLE.c.processed_at)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
 )
 
 
@@ -48,3 +59,9 @@ class ProcessedEvents:
             ],
         )
         return {row.event_id for row in rows}
+
+    def prune(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` records of events processed before `before`, oldest first;
+        how many were deleted."""
+        result = self._connection.execute(PRUNE, {"before": before, "limit": limit})
+        return result.rowcount

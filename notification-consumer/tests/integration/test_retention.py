@@ -1,0 +1,120 @@
+"""Pruning processed-event records on the real database: records past the retention go, in
+batches, recent ones stay, notifications stay, and an index serves the prune. The test's
+records are dated around the year 2000, so that no other record is past its cutoff."""
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, create_engine, delete, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
+
+from notification_consumer.db.events import PRUNE
+from notification_consumer.db.models import EmailDeliveryRow, NotificationRow, ProcessedEventRow
+from notification_consumer.db.unit_of_work import SqlUnitOfWork
+from notification_consumer.domain.events import RawMessage, parse_event
+from notification_consumer.domain.retention import RetentionPolicy
+from notification_consumer.service.events import EventHandler
+from notification_consumer.service.retention import ProcessedEventPruner
+from notification_consumer.settings import Settings
+
+from .conftest import cloud_event
+
+NOW = datetime(2000, 2, 1, tzinfo=UTC)
+POLICY = RetentionPolicy(keep=timedelta(days=30), batch_size=7)  # cutoff: 2 January 2000
+OLD = datetime(1999, 12, 1, tzinfo=UTC)
+RECENT = datetime(2000, 1, 20, tzinfo=UTC)
+Row = type[ProcessedEventRow] | type[NotificationRow] | type[EmailDeliveryRow]
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    """The worker's own database role and URL."""
+    engine = create_engine(Settings.from_env().database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def event_ids(engine: Engine) -> Iterator[list[uuid.UUID]]:
+    """Ids of the events a test stores; their rows are deleted when it ends."""
+    ids: list[uuid.UUID] = []
+    yield ids
+    with engine.begin() as connection:
+        for row in (EmailDeliveryRow, NotificationRow, ProcessedEventRow):
+            connection.execute(delete(row).where(row.event_id.in_(ids)))
+
+
+def _handled(engine: Engine, at: datetime, count: int, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Events stored by the worker's own use case as if it were `at`: a record, a notification
+    and an owed e-mail each (their owner is unknown to the realm: the e-mail is skipped)."""
+    owner = str(uuid.uuid4())
+    batch = []
+    for n in range(count):
+        value = json.dumps(cloud_event(owner, title=f"retention {n}")).encode()
+        batch.append((parse_event(value), RawMessage("task-events", 0, n, None, value)))
+    ids += [event.id for event, _ in batch]
+    EventHandler(lambda: SqlUnitOfWork(engine), clock=lambda: at).handle_events(batch)
+    return {event.id for event, _ in batch}
+
+
+def _recorded(engine: Engine, row: Row, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """The event ids among `ids` that have a row in `row`'s table."""
+    with engine.connect() as connection:
+        return set(connection.scalars(select(row.event_id).where(row.event_id.in_(ids))))
+
+
+def test_records_past_the_retention_are_pruned_in_batches_and_recent_ones_kept(
+    engine: Engine, event_ids: list[uuid.UUID]
+) -> None:
+    old = _handled(engine, OLD, 20, event_ids)
+    recent = _handled(engine, RECENT, 5, event_ids)
+    reported: list[int] = []
+    pruner = ProcessedEventPruner(
+        lambda: SqlUnitOfWork(engine),
+        POLICY,
+        on_pruned=reported.append,
+        clock=lambda: NOW,
+        sleep=lambda seconds: None,
+    )
+
+    pruned = pruner.prune()
+
+    assert _recorded(engine, ProcessedEventRow, event_ids) == recent, "wrong records pruned"
+    # The running worker prunes what is past its own retention too and might take some of
+    # these first: the count is at most what the test made, a batch at a time.
+    assert pruned <= len(old)
+    assert sum(reported) == pruned
+    assert all(0 < n <= POLICY.batch_size for n in reported)
+    # Notifications outlive the records of their events.
+    assert _recorded(engine, NotificationRow, event_ids) == old | recent
+
+
+def test_an_event_redelivered_after_its_record_was_pruned_is_still_not_notified_twice(
+    engine: Engine, event_ids: list[uuid.UUID]
+) -> None:
+    [event_id] = _handled(engine, OLD, 1, event_ids)
+    ProcessedEventPruner(lambda: SqlUnitOfWork(engine), POLICY, clock=lambda: NOW).prune()
+    value = json.dumps(cloud_event(str(uuid.uuid4()), event_id=str(event_id))).encode()
+    handler = EventHandler(lambda: SqlUnitOfWork(engine), clock=lambda: NOW)
+
+    # Past its retention an event is no longer recognised by its record; the notification's
+    # own UNIQUE (event_id) refuses it (the worker then dead-letters it), and nothing changes.
+    with pytest.raises(IntegrityError):
+        handler.handle_events([(parse_event(value), RawMessage("task-events", 0, 1, None, value))])
+    assert _recorded(engine, ProcessedEventRow, event_ids) == set()
+    assert _recorded(engine, NotificationRow, event_ids) == {event_id}
+
+
+def test_the_prune_reads_the_oldest_records_through_an_index(engine: Engine) -> None:
+    statement = PRUNE.compile(dialect=postgresql.dialect())
+    params = {"before": NOW, "limit": POLICY.batch_size}
+    with engine.connect() as connection:
+        # Whatever the table's size now: with sequential scans priced out, only an index on
+        # processed_at can serve the query.
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = connection.exec_driver_sql(f"EXPLAIN {statement}", params).scalars().all()
+    assert any("processed_events_processed_at" in line for line in plan), "\n".join(plan)

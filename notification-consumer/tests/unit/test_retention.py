@@ -1,0 +1,157 @@
+"""Pruning processed-event records: past the retention they go, oldest first, a small batch per
+transaction; recent ones stay; a stop or an outage only postpones the rest."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from notification_consumer.domain.errors import StoreUnavailable
+from notification_consumer.domain.retention import RetentionPolicy
+from notification_consumer.service.retention import ProcessedEventPruner
+from notification_consumer.worker import prune_until_stopped
+
+from .fakes import FakeUnitOfWork, Store
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+WEEK = timedelta(days=7)
+
+
+def _records(store: Store, count: int, age: timedelta) -> set[UUID]:
+    made = {uuid4() for _ in range(count)}
+    store.events |= dict.fromkeys(made, NOW - age)
+    return made
+
+
+class Pruning:
+    """A pruner on a fake store, remembering what it reported and how often it paused."""
+
+    def __init__(self, store: Store, policy: RetentionPolicy) -> None:
+        self.reported: list[int] = []
+        self.pauses: list[float] = []
+        self.pruner = ProcessedEventPruner(
+            lambda: FakeUnitOfWork(store),
+            policy,
+            on_pruned=self.reported.append,
+            clock=lambda: NOW,
+            sleep=self.pauses.append,
+        )
+
+
+def test_the_cutoff_is_the_retention_before_now() -> None:
+    assert RetentionPolicy(keep=WEEK).cutoff(NOW) == datetime(2026, 11, 17, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("keep", [timedelta(0), -WEEK])
+def test_a_retention_that_is_not_positive_is_refused(keep: timedelta) -> None:
+    with pytest.raises(ValueError, match="retention must be positive"):
+        RetentionPolicy(keep=keep)
+
+
+def test_a_batch_size_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="batch size"):
+        RetentionPolicy(keep=WEEK, batch_size=0)
+
+
+def test_records_past_the_retention_are_pruned_and_recent_ones_kept() -> None:
+    store = Store()
+    old = _records(store, 3, WEEK + timedelta(seconds=1))
+    recent = _records(store, 2, WEEK - timedelta(seconds=1))
+    on_the_cutoff = _records(store, 1, WEEK)
+
+    pruned = Pruning(store, RetentionPolicy(keep=WEEK)).pruner.prune()
+
+    assert pruned == 3
+    assert set(store.events) == recent | on_the_cutoff
+    assert not old & set(store.events)
+
+
+def test_a_backlog_is_pruned_in_small_batches_each_committed_on_its_own() -> None:
+    store = Store()
+    _records(store, 25, 2 * WEEK)
+    recent = _records(store, 5, timedelta(hours=1))
+    pruning = Pruning(store, RetentionPolicy(keep=WEEK, batch_size=10))
+
+    assert pruning.pruner.prune() == 25
+
+    assert pruning.reported == [10, 10, 5]
+    assert store.commits == 3
+    assert pruning.pauses == [0.1, 0.1]  # between batches, not after the last
+    assert set(store.events) == recent
+
+
+def test_the_oldest_records_go_first() -> None:
+    store = Store()
+    oldest = _records(store, 4, 4 * WEEK)
+    _records(store, 4, 2 * WEEK)
+
+    Pruning(store, RetentionPolicy(keep=WEEK, batch_size=4)).pruner.prune(stopping=lambda: True)
+
+    assert not oldest & set(store.events)
+    assert len(store.events) == 4
+
+
+def test_a_batch_that_fills_up_exactly_is_followed_by_one_that_finds_nothing() -> None:
+    store = Store()
+    _records(store, 10, 2 * WEEK)
+    pruning = Pruning(store, RetentionPolicy(keep=WEEK, batch_size=10))
+
+    assert pruning.pruner.prune() == 10
+    assert pruning.reported == [10]
+    assert store.commits == 2
+
+
+def test_nothing_to_prune_reports_nothing() -> None:
+    store = Store()
+    _records(store, 3, timedelta(days=1))
+    pruning = Pruning(store, RetentionPolicy(keep=WEEK))
+
+    assert pruning.pruner.prune() == 0
+    assert pruning.reported == []
+    assert len(store.events) == 3
+
+
+def test_a_stop_ends_the_run_after_the_batch_under_way() -> None:
+    store = Store()
+    _records(store, 30, 2 * WEEK)
+    pruning = Pruning(store, RetentionPolicy(keep=WEEK, batch_size=10))
+
+    assert pruning.pruner.prune(stopping=lambda: True) == 10
+    assert len(store.events) == 20
+
+
+def test_an_outage_leaves_every_record_in_place() -> None:
+    store = Store()
+    _records(store, 3, 2 * WEEK)
+    store.down = True
+
+    with pytest.raises(StoreUnavailable):
+        Pruning(store, RetentionPolicy(keep=WEEK)).pruner.prune()
+    assert len(store.events) == 3
+
+
+class FailingPruner:
+    """Fails as an unreachable database would, then as a bug would, then asks for a stop."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.runs = 0
+        self._stop = stop
+
+    def prune(self, stopping: object) -> int:
+        self.runs += 1
+        if self.runs == 1:
+            raise StoreUnavailable("the database is down")
+        if self.runs == 2:
+            raise RuntimeError("a bug")
+        self._stop.set()
+        return 0
+
+
+def test_the_worker_keeps_pruning_after_an_outage_or_a_failure() -> None:
+    stop = threading.Event()
+    pruner = FailingPruner(stop)
+
+    prune_until_stopped(pruner, RetentionPolicy(keep=WEEK, every=timedelta(0)), stop)
+
+    assert pruner.runs == 3
