@@ -1,5 +1,6 @@
-"""The real stack around the notification worker: Kafka to feed it, its database and the mail
-sink to check it, supervisord to hurt it, and real users to read their notifications."""
+"""The real stack around the notification worker: Kafka to feed it, supervisord to hurt it, and
+real users to read their notifications. Its database and the mail sink are read through the
+testkit's `notification_store` and `mailbox` fixtures."""
 
 import json
 import os
@@ -11,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import psycopg2
 import pytest
 import requests
 from kafka import KafkaProducer
@@ -102,54 +102,6 @@ class Events:
         self._producer.close(timeout=10)
 
 
-class NotificationStore:
-    """Read-only looks into the worker's database, as its runtime role."""
-
-    def __init__(self, stack: Stack) -> None:
-        password = os.environ.get(
-            "NOTIFICATION_CONSUMER_DB_PASSWORD", "notification-consumer-dev-only-password"
-        )
-        self._dsn = stack.dsn("notification_consumer", password, "notifications")
-
-    def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        with psycopg2.connect(self._dsn) as connection, connection.cursor() as cursor:
-            cursor.execute(sql, args)
-            rows: list[tuple[Any, ...]] = cursor.fetchall()
-        connection.close()
-        return rows
-
-    def notification_counts(self, event_ids: list[str]) -> dict[str, int]:
-        rows = self.query(
-            "SELECT event_id::text, count(*) FROM notifications"
-            " WHERE event_id = ANY(%s::uuid[]) GROUP BY 1",
-            event_ids,
-        )
-        return {event_id: count for event_id, count in rows}
-
-    def delivery_statuses(self, event_ids: list[str]) -> dict[str, str]:
-        rows = self.query(
-            "SELECT event_id::text, status FROM email_deliveries WHERE event_id = ANY(%s::uuid[])",
-            event_ids,
-        )
-        return dict(rows)
-
-
-class Mailbox:
-    """The mail sink's HTTP API, always filtered by address: other tests' mails stay."""
-
-    def __init__(self, stack: Stack) -> None:
-        self._url = f"http://{stack.host}:{stack.mail_http_port}/api/email"
-
-    def mails_to(self, address: str) -> list[dict[str, Any]]:
-        response = requests.get(self._url, params={"to.address": address}, timeout=10)
-        response.raise_for_status()
-        mails: list[dict[str, Any]] = response.json()
-        return mails
-
-    def event_ids_mailed_to(self, address: str) -> list[str]:
-        return [m["headers"].get("x-taskwire-event-id") for m in self.mails_to(address)]
-
-
 class Supervisor:
     """supervisorctl of the native stack, for the fault tests."""
 
@@ -219,16 +171,6 @@ def events(stack: Stack) -> Iterator[Events]:
     made = Events(stack)
     yield made
     made.close()
-
-
-@pytest.fixture(scope="session")
-def store(stack: Stack) -> NotificationStore:
-    return NotificationStore(stack)
-
-
-@pytest.fixture(scope="session")
-def mailbox(stack: Stack) -> Mailbox:
-    return Mailbox(stack)
 
 
 @pytest.fixture(scope="session")

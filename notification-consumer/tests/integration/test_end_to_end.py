@@ -8,7 +8,9 @@ from typing import Any
 
 import requests
 
-from .conftest import Mailbox, Reader, eventually
+from taskwire_testkit import Mailbox
+
+from .conftest import Reader, eventually
 
 # The contract's 2-second latency is measured by bench/notifications/latency.py, not asserted
 # here: this test runs right after fault tests whose backlog the pipeline may still be draining.

@@ -11,9 +11,9 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from taskwire_testkit import Stack
+from taskwire_testkit import Mailbox, NotificationStore, Stack
 
-from .conftest import ROOT, Events, Mailbox, NotificationStore, Reader, cloud_event, eventually
+from .conftest import ROOT, Events, Reader, cloud_event, eventually
 
 DLQ = "task-events.dlq"
 
@@ -37,7 +37,7 @@ def test_duplicates_of_an_event_id_yield_one_notification_and_one_email(
     reader: Callable[[], Reader],
     events: Events,
     mailbox: Mailbox,
-    store: NotificationStore,
+    notification_store: NotificationStore,
 ) -> None:
     alice = reader()
     event = cloud_event(alice.user.id, "task.updated", status="in_progress")
@@ -48,7 +48,7 @@ def test_duplicates_of_an_event_id_yield_one_notification_and_one_email(
     eventually(lambda: alice.find(later["id"]), timeout=10)
     eventually(lambda: len(mailbox.mails_to(alice.user.email)) >= 2, timeout=15)
     time.sleep(2)  # a second copy would have had time to arrive
-    assert store.notification_counts([event["id"]]) == {event["id"]: 1}
+    assert notification_store.notification_counts([event["id"]]) == {event["id"]: 1}
     assert sorted(mailbox.event_ids_mailed_to(alice.user.email)) == sorted(
         [event["id"], later["id"]]
     )

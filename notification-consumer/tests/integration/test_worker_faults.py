@@ -8,23 +8,19 @@ import signal
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 
 import pytest
 import requests
 
-from .conftest import (
-    WORKER,
-    WORKER_PORT,
-    Events,
+from taskwire_testkit import (
     Mailbox,
     NotificationStore,
-    Reader,
-    Supervisor,
-    cloud_event,
-    eventually,
+    assert_every_event_notified_exactly_once,
+    assert_no_event_emailed_twice,
 )
+
+from .conftest import WORKER, WORKER_PORT, Events, Reader, Supervisor, cloud_event, eventually
 
 # kafka-python 3.0.12 leaves the socket of each refused connection attempt (a worker being
 # killed and restarted) to the garbage collector: an unclosed-socket warning, not our leak.
@@ -54,7 +50,7 @@ def test_emails_wait_while_the_smtp_server_is_down_and_go_out_once_when_it_is_ba
     reader: Callable[[], Reader],
     events: Events,
     mailbox: Mailbox,
-    store: NotificationStore,
+    notification_store: NotificationStore,
     supervisor: Supervisor,
 ) -> None:
     alice = reader()
@@ -67,14 +63,14 @@ def test_emails_wait_while_the_smtp_server_is_down_and_go_out_once_when_it_is_ba
         # The notifications themselves do not wait for SMTP.
         eventually(lambda: len(alice.get(limit=100).json()["items"]) == 10, timeout=10)
         time.sleep(3)  # the worker is refused a few times meanwhile
-        assert set(store.delivery_statuses(ids).values()) == {"pending"}
+        assert set(notification_store.delivery_statuses(ids).values()) == {"pending"}
     finally:
         supervisor.ctl("start", "mailsink")
         eventually(_mailsink_ready, timeout=30, every=0.5)
     eventually(lambda: len(mailbox.mails_to(alice.user.email)) >= 10, timeout=60, every=0.5)
     time.sleep(2)  # a second copy would have had time to arrive
     assert sorted(mailbox.event_ids_mailed_to(alice.user.email)) == sorted(ids)
-    assert set(store.delivery_statuses(ids).values()) == {"sent"}
+    assert set(notification_store.delivery_statuses(ids).values()) == {"sent"}
 
 
 def test_sigterm_stops_the_worker_cleanly_and_it_resumes_where_it_stopped(
@@ -98,7 +94,7 @@ def test_a_worker_killed_again_and_again_mid_stream_stores_each_event_once_and_m
     reader: Callable[[], Reader],
     events: Events,
     mailbox: Mailbox,
-    store: NotificationStore,
+    notification_store: NotificationStore,
     supervisor: Supervisor,
 ) -> None:
     # 2,000 events; every fifth is for one of four real users and owes an e-mail, the rest are
@@ -133,29 +129,12 @@ def test_a_worker_killed_again_and_again_mid_stream_stores_each_event_once_and_m
         publisher.join(timeout=60)
         _worker_back(supervisor)
 
-    def all_stored() -> bool:
-        return len(store.notification_counts(ids)) == len(ids)
-
-    eventually(all_stored, timeout=90, every=1)
-    counts = store.notification_counts(ids)
-    assert set(counts.values()) == {1}, "an event id got more than one notification"
-
     owed = [e["id"] for n, e in enumerate(stream) if n % 5 == 0]
-
-    def settled() -> dict[str, str] | None:
-        statuses = store.delivery_statuses(owed)
-        return statuses if not {"pending", "sending"} & set(statuses.values()) else None
-
-    statuses = eventually(settled, timeout=60, every=1)
-    mailed_ids: list[str] = []
-    for user in mailed:
-        mailed_ids += mailbox.event_ids_mailed_to(user.user.email)
-    copies = Counter(mailed_ids)
-    assert max(copies.values()) == 1, "an event was e-mailed twice"
-    sent = {i for i, s in statuses.items() if s == "sent"}
-    uncertain = {i for i, s in statuses.items() if s == "uncertain"}
-    assert sent | uncertain == set(owed)
-    # Every e-mail recorded as sent arrived; an uncertain one arrived at most once.
-    assert sent <= set(copies)
-    assert set(copies) <= sent | uncertain
-    print(f"{kills} kills: {len(sent)} sent, {len(uncertain)} uncertain of {len(owed)} e-mails")
+    assert_every_event_notified_exactly_once(notification_store, ids, timeout=90)
+    emails = assert_no_event_emailed_twice(
+        notification_store, mailbox, owed, [r.user.email for r in mailed], timeout=90
+    )
+    print(
+        f"{kills} kills: {len(emails.sent)} sent, {len(emails.uncertain)} uncertain"
+        f" of {len(owed)} e-mails"
+    )

@@ -1,6 +1,22 @@
 """Test support for integration tests against the real native stack (`make up`)."""
 
+from taskwire_testkit.mailbox import Mailbox
+from taskwire_testkit.notification_outcome import (
+    Emails,
+    assert_every_event_notified_exactly_once,
+    assert_no_event_emailed_twice,
+)
+from taskwire_testkit.notification_store import NotificationStore
 from taskwire_testkit.stack import Stack
 from taskwire_testkit.users import User, Users
 
-__all__ = ["Stack", "User", "Users"]
+__all__ = [
+    "Emails",
+    "Mailbox",
+    "NotificationStore",
+    "Stack",
+    "User",
+    "Users",
+    "assert_every_event_notified_exactly_once",
+    "assert_no_event_emailed_twice",
+]

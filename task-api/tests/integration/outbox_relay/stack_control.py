@@ -12,6 +12,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[4]
 TASK_API_PORT = int(os.environ.get("TASK_API_PORT", "8001"))
+NOTIFICATION_WORKER_PORT = int(os.environ.get("NOTIFICATION_WORKER_PORT", "8006"))
 RELAYS = {
     "relay": int(os.environ.get("RELAY_PORT", "8004")),
     "relay-standby": int(os.environ.get("RELAY_STANDBY_PORT", "8005")),
@@ -103,7 +104,8 @@ def relays_ready() -> bool:
 
 
 def restore_stack(timeout: float = 120) -> None:
-    """Bring PostgreSQL, Kafka, both relays and task-api back, whatever a fault test left."""
+    """Bring PostgreSQL, Kafka, both relays and task-api back, whatever a fault test left, and
+    wait for the notification worker, which lives on the same PostgreSQL and Kafka."""
     supervisorctl("start", "postgres", "kafka")
     wait_for("PostgreSQL ready", lambda: component_ready("postgres"), timeout, every=0.5)
     wait_for("Kafka ready", lambda: component_ready("kafka"), timeout, every=0.5)
@@ -113,6 +115,9 @@ def restore_stack(timeout: float = 120) -> None:
     # Keycloak reports ready while its database pool still holds connections a PostgreSQL
     # restart broke; it answers 500s until they are replaced, so wait for a real token.
     wait_for("Keycloak issuing tokens", keycloak_issues_tokens, timeout, every=0.5)
+    wait_for(
+        "notification worker ready", lambda: http_ready(NOTIFICATION_WORKER_PORT), timeout, 0.5
+    )
 
 
 def keycloak_issues_tokens() -> bool:

@@ -71,9 +71,11 @@ class Writer(threading.Thread):
     """Creates, edits, completes and deletes tasks of one owner at a steady rate, riding out
     database failures; each task is written by this thread only, so its commit order is known."""
 
-    def __init__(self, service: TaskService, rate: float, seed: int = 0) -> None:
+    def __init__(
+        self, service: TaskService, rate: float, seed: int = 0, owner: uuid.UUID | None = None
+    ) -> None:
         super().__init__(daemon=True)
-        self.owner = uuid.uuid4()
+        self.owner = owner or uuid.uuid4()
         self.writes = 0
         self.failures = 0
         self._service = service
