@@ -40,9 +40,9 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from psycopg2.extras import LogicalReplicationConnection, execute_values
 
 from task_api.domain.events import task_event
-from task_api.domain.ids import uuid7
 from task_api.domain.tasks import EventType, Task
 from task_api.relay.producer import KafkaPublisher
+from taskwire_sql import uuid7
 from taskwire_testkit import Stack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,37 @@ def test_every_service_image_is_tagged_with_its_packages_version(name: str) -> N
     assert package
     version = _search(r'\nversion = "([^"]+)"', (package / "pyproject.toml").read_text()).group(1)
     assert SERVICES[name]["image"] == f"taskwire/{package.name}:{version}"
+
+
+def _libs_used_by(package: Path) -> set[str]:
+    """The folders of the workspace libs a package depends on, directly or through a lib."""
+    libs = {
+        tomllib.loads((folder / "pyproject.toml").read_text())["project"]["name"]: folder
+        for folder in (ROOT / "libs").iterdir()
+        if (folder / "pyproject.toml").exists()
+    }
+    used: set[str] = set()
+    pending = [package]
+    while pending:
+        project = tomllib.loads((pending.pop() / "pyproject.toml").read_text())["project"]
+        for requirement in project.get("dependencies", []):
+            name = _search(r"^[\w.-]+", requirement).group(0)
+            if name in libs and name not in used:
+                used.add(name)
+                pending.append(libs[name])
+    return {libs[name].name for name in used}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in SERVICES if _package_of(n)))
+def test_every_service_image_installs_exactly_the_libs_its_package_uses(name: str) -> None:
+    package = _package_of(name)
+    assert package
+    dockerfile = _dockerfile_of(name)
+    copied = re.findall(r"\blibs/([\w-]+)/src/", " ".join(_arguments(dockerfile, "COPY")))
+    locked = re.findall(
+        r"source=libs/([\w-]+)/pyproject\.toml", " ".join(_arguments(dockerfile, "RUN"))
+    )
+    assert set(copied) == set(locked) == _libs_used_by(package)
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))

@@ -2,22 +2,18 @@
 and the use case, and wires the layers."""
 
 from flask import Flask
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine
 
 from notification_consumer.api import docs, notifications
-from notification_consumer.api.errors import ProblemApi, register_domain_errors
+from notification_consumer.api.errors import register_domain_errors
 from notification_consumer.db.unit_of_work import SqlUnitOfWork
-from notification_consumer.service.cursors import CursorCodec
+from notification_consumer.domain.errors import InvalidCursor
 from notification_consumer.service.notifications import NotificationService
 from notification_consumer.settings import API_SERVICE, Settings
-from taskwire_auth import (
-    JwksCache,
-    RevocationFollower,
-    RevocationList,
-    TokenValidator,
-    install_auth,
-)
+from taskwire_auth import install_token_check
 from taskwire_observability import Metrics, configure_logging, instrument
+from taskwire_observability.problem_api import ProblemApi
+from taskwire_sql import CursorCodec, ping
 
 OPENAPI = {
     "API_TITLE": "Taskwire notifications",
@@ -55,25 +51,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         connect_args={"connect_timeout": 3},
     )
     metrics = Metrics(API_SERVICE, settings.statsd_host, settings.statsd_port)
-
-    def database() -> None:
-        _ping(engine)
-
-    instrument(app, metrics, {"database": database}, settings.sentry_dsn)
-    # Logged-out sessions are refused within 2 s: follow the revocations (docs/identity.md).
-    revoked = RevocationList()
-    if settings.kafka_bootstrap:  # empty only in tests of the factory, like task-api's
-        follower = RevocationFollower(revoked, settings.kafka_bootstrap)
-        app.extensions["revocations"] = follower.start()
-    validator = TokenValidator(
-        JwksCache.from_url(settings.jwks_url),
-        settings.issuer,
-        settings.audience,
-        is_revoked=revoked.is_revoked,
+    instrument(app, metrics, {"database": lambda: ping(engine)}, settings.sentry_dsn)
+    install_token_check(
+        app, settings.jwks_url, settings.issuer, settings.audience, settings.kafka_bootstrap
     )
-    install_auth(app, validator)
     app.extensions["notification_service"] = NotificationService(
-        lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret)
+        lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret, InvalidCursor)
     )
     api = ProblemApi(app)
     api.register_blueprint(notifications.blp)
@@ -82,8 +65,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     metrics.start_heartbeat()
     app.extensions["engine"] = engine
     return app
-
-
-def _ping(engine: Engine) -> None:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))

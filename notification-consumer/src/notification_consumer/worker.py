@@ -13,7 +13,7 @@ from types import FrameType
 
 from flask import Flask
 from kafka import KafkaConsumer, KafkaProducer
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from werkzeug.serving import make_server
 
 from notification_consumer.adapters.kafka import EventConsumer, KafkaDeadLetters, connect
@@ -27,6 +27,7 @@ from notification_consumer.service.events import EventHandler
 from notification_consumer.service.retention import ProcessedEventPruner
 from notification_consumer.settings import SERVICE, Settings
 from taskwire_observability import Check, Metrics, configure_logging, instrument
+from taskwire_sql import ping
 
 log = logging.getLogger(__name__)
 STALE_LOOP_SECONDS = 30.0
@@ -228,7 +229,7 @@ class _HealthServer:
             settings.directory_client_secret,
         )
         checks: dict[str, Check] = {
-            "database": lambda: _ping(engine),
+            "database": lambda: ping(engine),
             "kafka": lambda: self._kafka(settings.kafka_bootstrap),
             "smtp": SmtpMailer(settings.smtp_host, settings.smtp_port).check,
             "directory": directory_probe.check,
@@ -253,11 +254,6 @@ class _HealthServer:
             raise RuntimeError("the consumer loop has not polled for a while")
         host, _, port = bootstrap.split(",")[0].rpartition(":")
         socket.create_connection((host, int(port)), timeout=2).close()
-
-
-def _ping(engine: Engine) -> None:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
 
 
 if __name__ == "__main__":

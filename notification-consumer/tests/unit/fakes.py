@@ -16,8 +16,8 @@ from notification_consumer.domain.errors import (
     StoreUnavailable,
 )
 from notification_consumer.domain.events import RawMessage, TaskEvent
-from notification_consumer.domain.listing import Position
 from notification_consumer.domain.notifications import Notification
+from taskwire_sql import Position
 
 
 @dataclass
@@ -77,7 +77,7 @@ class FakeNotifications:
             reverse=True,
         )
         if after is not None:
-            mine = [n for n in mine if (n.created_at, n.id) < (after.created_at, after.id)]
+            mine = [n for n in mine if (n.created_at, n.id) < (after.key, after.id)]
         return mine[: limit + 1]
 
 

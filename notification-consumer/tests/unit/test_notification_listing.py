@@ -8,10 +8,9 @@ import pytest
 
 from notification_consumer.domain.errors import InvalidCursor
 from notification_consumer.domain.events import EventType
-from notification_consumer.domain.ids import uuid7
 from notification_consumer.domain.notifications import Notification
-from notification_consumer.service.cursors import CursorCodec
 from notification_consumer.service.notifications import NotificationService
+from taskwire_sql import CursorCodec, uuid7
 
 from .fakes import FakeUnitOfWork, Store
 
@@ -48,7 +47,9 @@ def store() -> Store:
 
 @pytest.fixture
 def service(store: Store) -> NotificationService:
-    return NotificationService(lambda: FakeUnitOfWork(store), CursorCodec("test-secret"))
+    return NotificationService(
+        lambda: FakeUnitOfWork(store), CursorCodec("test-secret", InvalidCursor)
+    )
 
 
 def test_walking_all_pages_returns_each_own_notification_once_newest_first(

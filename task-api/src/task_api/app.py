@@ -1,24 +1,18 @@
 """The task-api application factory: builds every engine and client, and wires the layers."""
 
-import logging
-
 from flask import Flask
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine
 
 from task_api.api import admin, docs, tasks
-from task_api.api.errors import ProblemApi, register_domain_errors
+from task_api.api.errors import register_domain_errors
 from task_api.db.unit_of_work import SqlUnitOfWork
-from task_api.service.cursors import CursorCodec
+from task_api.domain.errors import InvalidCursor
 from task_api.service.tasks import TaskService
 from task_api.settings import SERVICE, Settings
-from taskwire_auth import (
-    JwksCache,
-    RevocationFollower,
-    RevocationList,
-    TokenValidator,
-    install_auth,
-)
+from taskwire_auth import install_token_check
 from taskwire_observability import Metrics, configure_logging, instrument
+from taskwire_observability.problem_api import ProblemApi
+from taskwire_sql import CursorCodec, ping
 
 MAX_BODY_BYTES = 1024 * 1024
 OPENAPI = {
@@ -52,25 +46,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         connect_args={"connect_timeout": 3},
     )
     metrics = Metrics(SERVICE, settings.statsd_host, settings.statsd_port)
-
-    def database() -> None:
-        _ping(engine)
-
-    instrument(app, metrics, {"database": database}, settings.sentry_dsn)
-    revoked = RevocationList()
-    if settings.kafka_bootstrap_servers:
-        logging.getLogger("kafka").setLevel(logging.WARNING)
-        follower = RevocationFollower(revoked, settings.kafka_bootstrap_servers)
-        app.extensions["revocations"] = follower.start()
-    validator = TokenValidator(
-        JwksCache.from_url(settings.jwks_url),
+    instrument(app, metrics, {"database": lambda: ping(engine)}, settings.sentry_dsn)
+    install_token_check(
+        app,
+        settings.jwks_url,
         settings.issuer,
         settings.audience,
-        is_revoked=revoked.is_revoked,
+        settings.kafka_bootstrap_servers,
     )
-    install_auth(app, validator)
     app.extensions["task_service"] = TaskService(
-        lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret)
+        lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret, InvalidCursor)
     )
     api = ProblemApi(app)
     api.register_blueprint(tasks.blp)
@@ -80,8 +65,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     metrics.start_heartbeat()
     app.extensions["engine"] = engine
     return app
-
-
-def _ping(engine: Engine) -> None:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))

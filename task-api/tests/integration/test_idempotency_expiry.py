@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from task_api.db.unit_of_work import SqlUnitOfWork
-from task_api.service.cursors import CursorCodec
+from task_api.domain.errors import InvalidCursor
 from task_api.service.tasks import TaskService
+from taskwire_sql import CursorCodec
 from taskwire_testkit import Stack
 
 
@@ -22,7 +23,9 @@ def engine(stack: Stack) -> Iterator[Engine]:
 
 
 def _service(engine: Engine, now: datetime) -> TaskService:
-    return TaskService(lambda: SqlUnitOfWork(engine), CursorCodec("test"), clock=lambda: now)
+    return TaskService(
+        lambda: SqlUnitOfWork(engine), CursorCodec("test", InvalidCursor), clock=lambda: now
+    )
 
 
 def test_an_expired_key_is_free_again_and_expired_keys_are_dropped(engine: Engine) -> None:

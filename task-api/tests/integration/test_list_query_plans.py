@@ -11,8 +11,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.dialects import postgresql
 
 from task_api.db.tasks import page_query
-from task_api.domain.listing import Position, Sort, TaskFilter
+from task_api.domain.listing import Sort, TaskFilter
 from task_api.domain.tasks import Status
+from taskwire_sql import Position
 from taskwire_testkit import Stack
 
 OWNERS = 20

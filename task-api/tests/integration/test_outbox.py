@@ -15,12 +15,12 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import IntegrityError
 
 from task_api.db.unit_of_work import SqlUnitOfWork
+from task_api.domain.errors import InvalidCursor
 from task_api.domain.events import task_event
-from task_api.domain.ids import uuid7
 from task_api.domain.tasks import EventType, Task
 from task_api.relay.pgoutput import Commit, Decoder, Insert
-from task_api.service.cursors import CursorCodec
 from task_api.service.tasks import TaskService
+from taskwire_sql import CursorCodec, uuid7
 from taskwire_testkit import Stack
 
 API_URL = "postgresql+psycopg2://task_api:task-api-dev-only-password@{host}:{port}/tasks"
@@ -77,7 +77,7 @@ def engine(stack: Stack) -> Iterator[Engine]:
 
 @pytest.fixture
 def service(engine: Engine) -> TaskService:
-    return TaskService(lambda: SqlUnitOfWork(engine), CursorCodec("test"))
+    return TaskService(lambda: SqlUnitOfWork(engine), CursorCodec("test", InvalidCursor))
 
 
 def _mine(events: list[dict[str, Any]], owner: uuid.UUID) -> list[dict[str, Any]]:
@@ -107,7 +107,7 @@ def test_a_change_that_fails_writes_no_event(
     owner = uuid.uuid4()
     existing = uuid.UUID(service.create_task(owner, {"title": "first"}).body["id"])
     clashing = TaskService(
-        lambda: SqlUnitOfWork(engine), CursorCodec("test"), new_id=lambda: existing
+        lambda: SqlUnitOfWork(engine), CursorCodec("test", InvalidCursor), new_id=lambda: existing
     )
     with pytest.raises(IntegrityError):
         clashing.create_task(owner, {"title": "same id"})

@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from task_api.domain.listing import Position, TaskFilter
+from task_api.domain.listing import TaskFilter
 from task_api.domain.tasks import Task
+from taskwire_sql import Position
 
 
 @dataclass

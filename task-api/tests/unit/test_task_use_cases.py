@@ -13,8 +13,8 @@ from task_api.domain.errors import (
 )
 from task_api.domain.listing import TaskFilter
 from task_api.domain.tasks import Status
-from task_api.service.cursors import CursorCodec
 from task_api.service.tasks import TaskService
+from taskwire_sql import CursorCodec
 
 from .fakes import FakeUnitOfWork
 
@@ -38,7 +38,9 @@ def uow() -> FakeUnitOfWork:
 
 @pytest.fixture
 def service(uow: FakeUnitOfWork) -> TaskService:
-    return TaskService(lambda: uow, CursorCodec("test-secret"), clock=Clock(), new_id=uuid4)
+    return TaskService(
+        lambda: uow, CursorCodec("test-secret", InvalidCursor), clock=Clock(), new_id=uuid4
+    )
 
 
 def _types(uow: FakeUnitOfWork) -> list[str]:

@@ -14,12 +14,13 @@ from taskwire_auth import (
     install_auth,
 )
 from taskwire_observability import Metrics, configure_logging, instrument
+from taskwire_observability.problem_api import ProblemApi
 from user_facade.adapters.keycloak import KeycloakIdentityProvider, KeycloakTimeouts
 from user_facade.adapters.rate_limits import Rate, SqliteRateLimiter
 from user_facade.adapters.revocations import KafkaRevocationPublisher
 from user_facade.api import auth
 from user_facade.api.addresses import networks
-from user_facade.api.errors import ProblemApi, register_domain_errors
+from user_facade.api.errors import register_domain_errors
 from user_facade.service.identity import IdentityService
 from user_facade.settings import SERVICE, Settings
 

@@ -1,6 +1,11 @@
 """Who is calling: Keycloak access tokens checked locally, never by a call per request."""
 
-from taskwire_auth.guard import authenticated, current_principal, install_auth
+from taskwire_auth.guard import (
+    authenticated,
+    current_principal,
+    install_auth,
+    install_token_check,
+)
 from taskwire_auth.jwks import JwksCache
 from taskwire_auth.logout_tokens import LogoutNotice, LogoutTokenValidator
 from taskwire_auth.principal import Principal
@@ -20,4 +25,5 @@ __all__ = [
     "authenticated",
     "current_principal",
     "install_auth",
+    "install_token_check",
 ]

@@ -1,12 +1,15 @@
 """Flask guard: a view runs only for a valid bearer token (and the role it asks for)."""
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, current_app, g, request
 
+from taskwire_auth.jwks import JwksCache
 from taskwire_auth.principal import Principal
+from taskwire_auth.revocations import RevocationFollower, RevocationList
 from taskwire_auth.tokens import InvalidToken, TokenValidator
 from taskwire_observability.problems import problem
 
@@ -17,6 +20,21 @@ _EXTENSION = "taskwire_auth"
 def install_auth(app: Flask, validator: TokenValidator) -> None:
     """Make `validator` the one that `authenticated` views of this app use."""
     app.extensions[_EXTENSION] = validator
+
+
+def install_token_check(
+    app: Flask, jwks_url: str, issuer: str, audience: str, kafka_bootstrap: str | None
+) -> None:
+    """How an API that serves resources checks its callers: access tokens validated locally
+    against the realm's cached JWKS, and refused once their session ended, which every instance
+    learns from the revocations topic within milliseconds (docs/identity.md). With no
+    `kafka_bootstrap` (the app factories' own tests) no revocation is followed."""
+    revoked = RevocationList()
+    if kafka_bootstrap:
+        logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO narrates each connection
+        app.extensions["revocations"] = RevocationFollower(revoked, kafka_bootstrap).start()
+    keys = JwksCache.from_url(jwks_url)
+    install_auth(app, TokenValidator(keys, issuer, audience, is_revoked=revoked.is_revoked))
 
 
 def current_principal() -> Principal:

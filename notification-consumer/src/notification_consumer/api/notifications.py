@@ -8,14 +8,10 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from notification_consumer.api.schemas import (
-    NotificationListArgs,
-    NotificationPageSchema,
-    ProblemSchema,
-)
+from notification_consumer.api.errors import documented
+from notification_consumer.api.schemas import NotificationListArgs, NotificationPageSchema
 from notification_consumer.service.notifications import NotificationService
 from taskwire_auth import authenticated, current_principal
-from taskwire_observability.problems import MEDIA_TYPE as PROBLEM
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/notifications", description="Your notifications."
@@ -33,24 +29,7 @@ class Notifications(MethodView):
 
     @blp.arguments(NotificationListArgs(), location="query", unknown=ma.RAISE)
     @blp.response(200, NotificationPageSchema)
-    @blp.alt_response(
-        401,
-        schema=ProblemSchema,
-        content_type=PROBLEM,
-        description="No valid bearer token (missing, expired, forged, or its session ended).",
-    )
-    @blp.alt_response(
-        422,
-        schema=ProblemSchema,
-        content_type=PROBLEM,
-        description="A bad `limit`, an unknown parameter, or a cursor not issued to you.",
-    )
-    @blp.alt_response(
-        503,
-        schema=ProblemSchema,
-        content_type=PROBLEM,
-        description="The notifications store is unavailable for a moment; see `Retry-After`.",
-    )
+    @documented(blp, 401, 422, 503)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List your notifications, newest first, one keyset page at a time."""
         owner = UUID(current_principal().subject)

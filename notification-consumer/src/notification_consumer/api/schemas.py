@@ -38,13 +38,3 @@ class NotificationListArgs(ma.Schema):
         validate=validate.Length(max=512),
         metadata={"description": "The `next_cursor` of the previous page."},
     )
-
-
-class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details."""
-
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict(metadata={"description": "Per-field messages (422 only)."})

@@ -9,8 +9,8 @@ from sqlalchemy import Connection, Table, select, tuple_
 
 from notification_consumer.db.models import NotificationRow
 from notification_consumer.domain.events import EventType
-from notification_consumer.domain.listing import Position
 from notification_consumer.domain.notifications import Notification
+from taskwire_sql import Position
 
 TABLE = cast(Table, NotificationRow.__table__)
 ADD = TABLE.insert()  # built once; see events.RECORD
@@ -48,7 +48,7 @@ class NotificationRepository:
         query = select(TABLE).where(TABLE.c.owner_id == owner_id)
         if after is not None:
             query = query.where(
-                tuple_(TABLE.c.created_at, TABLE.c.id) < tuple_(after.created_at, after.id)
+                tuple_(TABLE.c.created_at, TABLE.c.id) < tuple_(after.key, after.id)
             )
         query = query.order_by(TABLE.c.created_at.desc(), TABLE.c.id.desc()).limit(limit + 1)
         return [notification(row) for row in self._connection.execute(query).mappings()]

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from notification_consumer.db.unit_of_work import UnitOfWork
 from notification_consumer.domain.events import RawMessage, TaskEvent
-from notification_consumer.domain.ids import uuid7
 from notification_consumer.domain.notifications import notification_for
+from taskwire_sql import uuid7
 
 
 class Outcome(StrEnum):

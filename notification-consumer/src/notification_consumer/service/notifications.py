@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from notification_consumer.db.unit_of_work import UnitOfWork
-from notification_consumer.domain.listing import Position
 from notification_consumer.domain.notifications import Notification
-from notification_consumer.service.cursors import CursorCodec
+from taskwire_sql import CursorCodec, Position
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,7 @@
 """The one place where task-api's errors become problem+json responses."""
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import Flask, Response
-from flask_smorest import Api, Blueprint
-from werkzeug.exceptions import HTTPException
 
-from task_api.api.schemas import ProblemSchema
 from task_api.domain.errors import (
     IdempotencyKeyReused,
     InvalidCursor,
@@ -15,9 +9,9 @@ from task_api.domain.errors import (
     StoreUnavailable,
     TaskNotFound,
 )
+from taskwire_observability.problem_api import ProblemResponses
 from taskwire_observability.problems import problem
 
-PROBLEM = "application/problem+json"
 # Why each error status can happen, as the OpenAPI document tells it.
 WHY = {
     401: "No valid bearer token (missing, expired, forged, or its session ended).",
@@ -29,37 +23,7 @@ WHY = {
     503: "The database is unreachable for a moment; retry after `Retry-After` seconds (a create"
     " with the same `Idempotency-Key` is safe to retry).",
 }
-
-
-def documented(blp: Blueprint, *statuses: int) -> Callable[[Callable[..., Any]], Any]:
-    """Document the problem+json answers a view can give, besides its success."""
-
-    def decorate(view: Callable[..., Any]) -> Any:
-        for status in statuses:
-            view = blp.alt_response(
-                status, schema=ProblemSchema, content_type=PROBLEM, description=WHY[status]
-            )(view)
-        return view
-
-    return decorate
-
-
-class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api, answering its own errors (422 validation...) as problem+json."""
-
-    ERROR_SCHEMA = ProblemSchema
-
-    def handle_http_exception(self, error: HTTPException) -> Response:
-        data: dict[str, Any] = getattr(error, "data", None) or {}
-        extensions: dict[str, Any] = {}
-        messages = data.get("errors") or data.get("messages")
-        if messages:
-            # webargs nests messages by location ({"json": {...}}); callers want the fields.
-            extensions["errors"] = _flatten_locations(messages)
-        response = problem(error.code or 500, _detail(error, data), **extensions)
-        for name, value in (data.get("headers") or {}).items():
-            response.headers[name] = value
-        return response
+documented = ProblemResponses(WHY)
 
 
 def register_domain_errors(app: Flask) -> None:
@@ -88,19 +52,3 @@ def register_domain_errors(app: Flask) -> None:
     @app.errorhandler(InvalidCursor)
     def bad_cursor(error: InvalidCursor) -> Response:
         return problem(422, "invalid cursor", errors={"cursor": [str(error)]})
-
-
-def _detail(error: HTTPException, data: dict[str, Any]) -> str:
-    if error.code == 422:
-        return "the request is not valid; see `errors`"
-    return str(data.get("message") or error.description or "")
-
-
-def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for location, fields in messages.items():
-        if isinstance(fields, dict):
-            flat.update(fields)
-        else:
-            flat[location] = fields
-    return flat

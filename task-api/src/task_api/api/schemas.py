@@ -107,13 +107,3 @@ class IfMatchHeaders(ma.Schema):
         data_key="If-Match",
         metadata={"description": "The task's ETag; a stale one gives 412."},
     )
-
-
-class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details."""
-
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict(metadata={"description": "Per-field messages (422 only)."})

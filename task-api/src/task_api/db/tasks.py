@@ -8,8 +8,9 @@ from sqlalchemy import DateTime as SqlDateTime
 from sqlalchemy import cast as sql_cast
 
 from task_api.db.models import TaskRow
-from task_api.domain.listing import Position, Sort, TaskFilter
+from task_api.domain.listing import Sort, TaskFilter
 from task_api.domain.tasks import Status, Task
+from taskwire_sql import Position
 
 TABLE = cast(Table, TaskRow.__table__)
 COLUMNS = [c for c in TABLE.c if c.name != "due_key"]  # due_key may hold 'infinity'

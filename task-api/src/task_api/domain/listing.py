@@ -1,4 +1,4 @@
-"""What a list of tasks asks for: filters, order and the keyset position to continue after."""
+"""What a list of tasks asks for: filters and order."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,14 +21,6 @@ class Sort(StrEnum):
     @property
     def by_due_date(self) -> bool:
         return self.value.endswith("due_date")
-
-
-@dataclass(frozen=True)
-class Position:
-    """The sort key and id of the last task of the previous page; `key` None = no due date."""
-
-    key: datetime | None
-    id: UUID
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ from task_api.db.unit_of_work import UnitOfWork
 from task_api.domain import tasks
 from task_api.domain.errors import IdempotencyKeyReused, PreconditionFailed, TaskNotFound
 from task_api.domain.events import task_event
-from task_api.domain.ids import uuid7
-from task_api.domain.listing import Position, TaskFilter
+from task_api.domain.listing import TaskFilter
 from task_api.domain.tasks import Change, EventType, Task
-from task_api.service.cursors import CursorCodec
+from taskwire_sql import CursorCodec, Position, uuid7
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 ANY = "*"

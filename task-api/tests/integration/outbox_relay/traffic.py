@@ -13,9 +13,9 @@ from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine
 
 from task_api.db.unit_of_work import SqlUnitOfWork
-from task_api.domain.errors import TaskNotFound
-from task_api.service.cursors import CursorCodec
+from task_api.domain.errors import InvalidCursor, TaskNotFound
 from task_api.service.tasks import TaskService
+from taskwire_sql import CursorCodec
 from taskwire_testkit import Stack
 
 TOPIC = "task-events"
@@ -64,7 +64,9 @@ class RecordingUnitOfWork(SqlUnitOfWork):
 
 
 def recording_service(engine: Engine, written: Written) -> TaskService:
-    return TaskService(lambda: RecordingUnitOfWork(engine, written), CursorCodec("test"))
+    return TaskService(
+        lambda: RecordingUnitOfWork(engine, written), CursorCodec("test", InvalidCursor)
+    )
 
 
 class Writer(threading.Thread):

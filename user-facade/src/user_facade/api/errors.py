@@ -1,15 +1,11 @@
 """The one place where user-facade's errors become problem+json responses."""
 
 import math
-from typing import Any
 
 from flask import Flask, Response
-from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
 
 from taskwire_auth import InvalidToken
 from taskwire_observability.problems import problem
-from user_facade.api.schemas import ProblemSchema
 from user_facade.domain.errors import (
     EmailTaken,
     IdentityProviderUnavailable,
@@ -22,25 +18,6 @@ from user_facade.domain.errors import (
 from user_facade.service.ports import RevocationNotPublished
 
 CHALLENGE = 'Bearer realm="taskwire"'
-
-
-class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api, answering its own errors (422 validation...) as problem+json."""
-
-    ERROR_SCHEMA = ProblemSchema
-
-    def handle_http_exception(self, error: HTTPException) -> Response:
-        data: dict[str, Any] = getattr(error, "data", None) or {}
-        extensions: dict[str, Any] = {}
-        messages = data.get("errors") or data.get("messages")
-        if messages:
-            # webargs nests messages by location ({"json": {...}}); callers want the fields.
-            extensions["errors"] = _flatten_locations(messages)
-        detail = "the request is not valid; see `errors`" if error.code == 422 else None
-        response = problem(error.code or 500, detail or error.description, **extensions)
-        for name, value in (data.get("headers") or {}).items():
-            response.headers[name] = value
-        return response
 
 
 def register_domain_errors(app: Flask, retry_after_seconds: int) -> None:
@@ -92,13 +69,3 @@ def unauthorized(detail: str) -> Response:
     response = problem(401, detail)
     response.headers["WWW-Authenticate"] = CHALLENGE
     return response
-
-
-def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for location, fields in messages.items():
-        if isinstance(fields, dict):
-            flat.update(fields)
-        else:
-            flat[location] = fields
-    return flat

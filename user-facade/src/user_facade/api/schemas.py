@@ -70,13 +70,3 @@ class LogoutTokenSchema(ma.Schema):
         unknown = ma.EXCLUDE
 
     logout_token = fields.String(required=True, validate=validate.Length(min=1, max=16_384))
-
-
-class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details."""
-
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict(metadata={"description": "Per-field messages (422 only)."})

@@ -1,22 +1,34 @@
-"""Opaque, tamper-evident page cursors bound to the query they continue."""
+"""Opaque, tamper-evident keyset page cursors, bound to the query they continue."""
 
 import base64
 import binascii
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
-
-from task_api.domain.errors import InvalidCursor
-from task_api.domain.listing import Position
 
 _MAC_BYTES = 16
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a page continues: the sort key and id of the previous page's last row; `key` is
+    None where that row has no value to sort by (a task without a due date)."""
+
+    key: datetime | None
+    id: UUID
+
+
 class CursorCodec:
-    def __init__(self, secret: str) -> None:
+    """`base64url(HMAC-SHA256(secret, fingerprint ‖ position)[:16] ‖ position)`. The fingerprint
+    names the query (owner, filters, order), so a cursor of another query or user is refused;
+    every refusal raises `invalid`, one of the service's own domain errors."""
+
+    def __init__(self, secret: str, invalid: type[Exception]) -> None:
         self._key = hashlib.sha256(secret.encode()).digest()
+        self._invalid = invalid
 
     def encode(self, fingerprint: str, position: Position) -> str:
         body = json.dumps(
@@ -30,16 +42,18 @@ class CursorCodec:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         except (binascii.Error, ValueError):
-            raise InvalidCursor("not a cursor") from None
+            raise self._invalid("not a cursor") from None
         mac, body = raw[:_MAC_BYTES], raw[_MAC_BYTES:]
         if not hmac.compare_digest(mac, self._mac(fingerprint, body)):
-            raise InvalidCursor("this cursor does not belong to this query")
+            raise self._invalid("this cursor does not belong to this query")
         try:
             fields = json.loads(body)
             key = datetime.fromisoformat(fields["k"]) if fields["k"] is not None else None
+            if key is not None and key.tzinfo is None:
+                raise ValueError("naive timestamp")  # it could not be compared with timestamptz
             return Position(key=key, id=UUID(fields["i"]))
         except (ValueError, KeyError, TypeError):
-            raise InvalidCursor("not a cursor") from None
+            raise self._invalid("not a cursor") from None
 
     def _mac(self, fingerprint: str, body: bytes) -> bytes:
         message = fingerprint.encode() + b"\x00" + body

@@ -1,6 +1,6 @@
 """UUIDv7: version and variant bits, and ordering by time."""
 
-from task_api.domain.ids import uuid7
+from taskwire_sql import uuid7
 
 
 def test_uuid7_has_version_7_and_the_rfc_variant() -> None:

@@ -1,0 +1,78 @@
+"""problem+json for the errors flask-smorest answers itself, and for the OpenAPI document."""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import marshmallow as ma
+from flask import Response
+from flask_smorest import Api, Blueprint
+from marshmallow import fields
+from werkzeug.exceptions import HTTPException
+
+from taskwire_observability.problems import MEDIA_TYPE, problem
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "Per-field messages (422 only)."})
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, answering its own errors (422 validation...) as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        data: dict[str, Any] = getattr(error, "data", None) or {}
+        extensions: dict[str, Any] = {}
+        messages = data.get("errors") or data.get("messages")
+        if messages:
+            # webargs nests messages by location ({"json": {...}}); callers want the fields.
+            extensions["errors"] = _flatten_locations(messages)
+        response = problem(error.code or 500, _detail(error, data), **extensions)
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
+        return response
+
+
+class ProblemResponses:
+    """Documents the problem+json answers a view can give besides its success, each with the
+    service's reason for it: `documented = ProblemResponses(WHY)`, then
+    `@documented(blp, 401, 404)` on the view."""
+
+    def __init__(self, why: Mapping[int, str]) -> None:
+        self._why = dict(why)
+
+    def __call__(self, blp: Blueprint, *statuses: int) -> Callable[[Callable[..., Any]], Any]:
+        def decorate(view: Callable[..., Any]) -> Any:
+            for status in statuses:
+                view = blp.alt_response(
+                    status,
+                    schema=ProblemSchema,
+                    content_type=MEDIA_TYPE,
+                    description=self._why[status],
+                )(view)
+            return view
+
+        return decorate
+
+
+def _detail(error: HTTPException, data: dict[str, Any]) -> str:
+    if error.code == 422:
+        return "the request is not valid; see `errors`"
+    return str(data.get("message") or error.description or "")
+
+
+def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for location, by_field in messages.items():
+        if isinstance(by_field, dict):
+            flat.update(by_field)
+        else:
+            flat[location] = by_field
+    return flat

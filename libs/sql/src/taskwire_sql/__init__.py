@@ -1,0 +1,8 @@
+"""SQL plumbing a service that owns a database builds its own units of work and pages with."""
+
+from taskwire_sql.cursors import CursorCodec, Position
+from taskwire_sql.engines import ping
+from taskwire_sql.ids import uuid7
+from taskwire_sql.transactions import SqlTransaction, TransactionScope
+
+__all__ = ["CursorCodec", "Position", "SqlTransaction", "TransactionScope", "ping", "uuid7"]
