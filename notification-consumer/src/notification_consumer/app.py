@@ -13,8 +13,10 @@ from notification_consumer.settings import API_SERVICE, Settings
 from taskwire_auth import install_token_check
 from taskwire_observability import Metrics, configure_logging, instrument
 from taskwire_observability.problem_api import ProblemApi
-from taskwire_sql import CursorCodec, ping
+from taskwire_sql import CursorCodec, ping, ping_when_idle
 
+# A pooled connection unused this long is pinged before it is lent (docs/task-api.md).
+IDLE_PING_SECONDS = 2.0
 OPENAPI = {
     "API_TITLE": "Taskwire notifications",
     "API_VERSION": "1.0",
@@ -44,12 +46,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(API_SERVICE)
     app = Flask(__name__)
     app.config.update(OPENAPI)
+    # LIFO keeps the busy connections busy; only one left idle is pinged before it is lent.
     engine = create_engine(
         settings.database_url,
-        pool_pre_ping=True,
         pool_size=5,
+        pool_use_lifo=True,
         connect_args={"connect_timeout": 3},
     )
+    ping_when_idle(engine, IDLE_PING_SECONDS)
     metrics = Metrics(API_SERVICE, settings.statsd_host, settings.statsd_port)
     instrument(app, metrics, {"database": lambda: ping(engine)}, settings.sentry_dsn)
     install_token_check(

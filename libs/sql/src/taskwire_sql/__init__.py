@@ -1,8 +1,16 @@
 """SQL plumbing a service that owns a database builds its own units of work and pages with."""
 
 from taskwire_sql.cursors import CursorCodec, Position
-from taskwire_sql.engines import ping
+from taskwire_sql.engines import ping, ping_when_idle
 from taskwire_sql.ids import uuid7
 from taskwire_sql.transactions import SqlTransaction, TransactionScope
 
-__all__ = ["CursorCodec", "Position", "SqlTransaction", "TransactionScope", "ping", "uuid7"]
+__all__ = [
+    "CursorCodec",
+    "Position",
+    "SqlTransaction",
+    "TransactionScope",
+    "ping",
+    "ping_when_idle",
+    "uuid7",
+]

@@ -18,9 +18,9 @@ class UnitOfWork(TransactionScope, Protocol):
 
 
 class SqlUnitOfWork(SqlTransaction):
-    """The database being away is StoreUnavailable (the caller may retry). The engine does not
-    ping on checkout (one round trip per request): a connection the database dropped fails its
-    first statement, and the pool replaces it."""
+    """The database being away is StoreUnavailable (the caller may retry). The engine pings
+    only connections left idle (taskwire_sql.ping_when_idle): one in steady use that the
+    database dropped fails its first statement, and the pool replaces it."""
 
     unavailable = StoreUnavailable
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+import requests
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from sqlalchemy import Engine
@@ -31,7 +32,15 @@ from taskwire_testkit import (
     assert_no_event_emailed_twice,
 )
 
-from .stack_control import component_ready, kill, leader, restore_stack, supervisorctl, wait_for
+from .stack_control import (
+    component_ready,
+    keycloak_issues_tokens,
+    kill,
+    leader,
+    restore_stack,
+    supervisorctl,
+    wait_for,
+)
 from .traffic import (
     Writer,
     Written,
@@ -255,6 +264,18 @@ def _spare_record() -> OutboxRecord:
     return OutboxRecord("spare", "spare", "spare", None, b"spare", b"{}", [])
 
 
+def _assert_the_apis_idle_connections_were_not_lent_stale(stack: Stack, user: User) -> None:
+    """The writers above went to PostgreSQL directly: task-api's pooled connections sat idle
+    through the restart. They are pinged before they are lent, so no caller gets one."""
+    wait_for("Keycloak issuing tokens", keycloak_issues_tokens, timeout=120, every=0.5)
+    headers = {"Authorization": f"Bearer {user.token(stack)}"}
+    answers = [
+        requests.get(f"{stack.gateway}/tasks", headers=headers, timeout=10).status_code
+        for _ in range(12)
+    ]
+    assert answers == [200] * 12, f"first answers after the restart: {answers}"
+
+
 def test_a_postgresql_restart_loses_no_committed_event(
     stack: Stack,
     engine: Engine,
@@ -284,4 +305,5 @@ def test_a_postgresql_restart_loses_no_committed_event(
     failures = sum(w.failures for w in writers)
     log.warning("%s writes failed during the restart; %s; %s", failures, outcome, emails)
     assert failures > 0, "the restart did not interrupt the writes (did it happen?)"
+    _assert_the_apis_idle_connections_were_not_lent_stale(stack, mailed)
     assert outcome.committed >= MIN_WRITES
