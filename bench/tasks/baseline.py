@@ -1,5 +1,6 @@
 """The create benchmark's baseline: the same work as POST /tasks with nothing but Flask and raw
-psycopg2 — the same token check, the task insert and the outbox insert + delete in one
+psycopg2 — the same token check (task-api's own `install_token_check`: cached JWKS and the
+followed session revocations), the task insert and the outbox insert + delete in one
 transaction — so the comparison shows what the layers (smorest, marshmallow, SQLAlchemy, unit
 of work, observability) cost."""
 
@@ -12,7 +13,7 @@ import psycopg2.extras
 from flask import Flask, Response, request
 from psycopg2.pool import ThreadedConnectionPool
 
-from taskwire_auth import JwksCache, TokenValidator, authenticated, current_principal, install_auth
+from taskwire_auth import authenticated, current_principal, install_token_check
 
 DSN = os.environ.get(
     "BASELINE_DSN",
@@ -34,7 +35,8 @@ def create_app() -> Flask:
     jwks = os.environ.get(
         "KEYCLOAK_JWKS_URL", "http://127.0.0.1:8180/realms/taskwire/protocol/openid-connect/certs"
     )
-    install_auth(app, TokenValidator(JwksCache.from_url(jwks), issuer, "task-api"))
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    install_token_check(app, jwks, issuer, "task-api", kafka)
     psycopg2.extras.register_uuid()
     pool = ThreadedConnectionPool(1, 2, DSN)
 
