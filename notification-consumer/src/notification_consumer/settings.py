@@ -41,7 +41,8 @@ class Settings:
     worker_host: str
     worker_port: int
     dispatchers: int  # e-mail dispatcher threads per worker
-    # How long an event id stays deduplicated; must outlast every way an event can come back.
+    # How long an event id stays deduplicated, and a settled e-mail kept; must outlast every way
+    # an event can come back.
     processed_events_retention_days: int
 
     @classmethod

@@ -1,13 +1,14 @@
 """The notification worker process (`taskwire-notification-worker`): builds every client, runs
 the Kafka consumer loop in the main thread, e-mail dispatchers and the pruning of old
-processed-event records beside it, serves /healthz and /readyz, and stops cleanly on
-SIGTERM."""
+processed-event records and settled e-mails beside it, serves /healthz and /readyz, and stops
+cleanly on SIGTERM."""
 
 import logging
 import signal
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from types import FrameType
 
@@ -24,7 +25,11 @@ from notification_consumer.domain.errors import StoreUnavailable
 from notification_consumer.domain.retention import RetentionPolicy
 from notification_consumer.service.emails import Dispatch, EmailDispatcher
 from notification_consumer.service.events import EventHandler
-from notification_consumer.service.retention import ProcessedEventPruner
+from notification_consumer.service.retention import (
+    ProcessedEventPruner,
+    Pruner,
+    SettledEmailPruner,
+)
 from notification_consumer.settings import SERVICE, Settings
 from taskwire_observability import Check, Metrics, configure_logging, instrument
 from taskwire_sql import ping
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 STALE_LOOP_SECONDS = 30.0
 SWEEP_EVERY_SECONDS = 30.0
 PRUNED_METRIC = "taskwire.consumer.processed_events_pruned"
+EMAILS_PRUNED_METRIC = "taskwire.consumer.email_deliveries_pruned"
 
 
 def main() -> None:
@@ -116,15 +122,25 @@ def main() -> None:
     ]
     for thread in dispatching:
         thread.start()
-    metrics.incr(PRUNED_METRIC, 0)  # the series exists before the first prune
-    pruner = ProcessedEventPruner(
-        unit_of_work,
-        policy,
-        on_pruned=lambda count: metrics.incr(PRUNED_METRIC, count),
-        sleep=stop.wait,  # a pause between batches ends at once on SIGTERM
-    )
+    # The series exist before the first prune.
+    metrics.incr(PRUNED_METRIC, 0)
+    metrics.incr(EMAILS_PRUNED_METRIC, 0)
+    pruners = [
+        ProcessedEventPruner(
+            unit_of_work,
+            policy,
+            on_pruned=lambda count: metrics.incr(PRUNED_METRIC, count),
+            sleep=stop.wait,  # a pause between batches ends at once on SIGTERM
+        ),
+        SettledEmailPruner(
+            unit_of_work,
+            policy,
+            on_pruned=lambda count: metrics.incr(EMAILS_PRUNED_METRIC, count),
+            sleep=stop.wait,
+        ),
+    ]
     pruning = threading.Thread(
-        target=prune_until_stopped, args=(pruner, policy, stop), name="retention"
+        target=prune_until_stopped, args=(pruners, policy, stop), name="retention"
     )
     pruning.start()
     loop = EventConsumer(
@@ -185,17 +201,21 @@ def dispatch_until_stopped(
 
 
 def prune_until_stopped(
-    pruner: ProcessedEventPruner, policy: RetentionPolicy, stop: threading.Event
+    pruners: Sequence[Pruner], policy: RetentionPolicy, stop: threading.Event
 ) -> None:
-    """Prune at start, then every `policy.every`; an outage or a failure only postpones it (a
-    few more hours of records are nothing against weeks of retention)."""
+    """Run each pruner at start, then every `policy.every`; an outage or a failure only
+    postpones that pruner's run (a few more hours of rows are nothing against weeks of
+    retention) and never the others'."""
     while not stop.is_set():
-        try:
-            pruner.prune(stopping=stop.is_set)
-        except StoreUnavailable as error:
-            log.warning("database unavailable; pruning postponed", extra={"error": str(error)})
-        except Exception:
-            log.exception("pruning processed events failed")
+        for pruner in pruners:
+            if stop.is_set():
+                break
+            try:
+                pruner.prune(stopping=stop.is_set)
+            except StoreUnavailable as error:
+                log.warning("database unavailable; pruning postponed", extra={"error": str(error)})
+            except Exception:
+                log.exception("pruning failed", extra={"pruner": type(pruner).__name__})
         stop.wait(policy.every.total_seconds())
 
 

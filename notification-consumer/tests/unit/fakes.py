@@ -8,7 +8,7 @@ from typing import Any, Self
 from uuid import UUID
 
 from notification_consumer.db.deliveries import DueEmail
-from notification_consumer.domain.emails import DeliveryStatus, Email
+from notification_consumer.domain.emails import SETTLED, DeliveryStatus, Email
 from notification_consumer.domain.errors import (
     DeadLetterUnavailable,
     DirectoryUnavailable,
@@ -152,6 +152,16 @@ class FakeDeliveries:
         for event_id in stale:
             self._set(event_id, now, status=DeliveryStatus.UNCERTAIN)
         return stale
+
+    def prune_settled(self, before: datetime, limit: int) -> int:
+        oldest = sorted(
+            (d.updated_at, event_id)
+            for event_id, d in self.store.deliveries.items()
+            if d.status in SETTLED and d.updated_at is not None and d.updated_at < before
+        )[:limit]
+        for _, event_id in oldest:
+            del self.store.deliveries[event_id]
+        return len(oldest)
 
     def status_of(self, event_id: UUID) -> DeliveryStatus | None:
         delivery = self.store.deliveries.get(event_id)

@@ -1,5 +1,6 @@
 """E-mails owed, one per event: a queue in the database, claimed with SKIP LOCKED so that any
-number of dispatchers share it, and a state machine that never hands a body over twice."""
+number of dispatchers share it, a state machine that never hands a body over twice, and the
+settled e-mails pruned once past their retention."""
 
 import base64
 from collections.abc import Sequence
@@ -8,11 +9,11 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, Update, bindparam, select
+from sqlalchemy import Connection, Integer, Table, Update, bindparam, delete, select
 
 from notification_consumer.db.models import EmailDeliveryRow, NotificationRow, ProcessedEventRow
 from notification_consumer.db.notifications import notification
-from notification_consumer.domain.emails import DeliveryStatus
+from notification_consumer.domain.emails import SETTLED, DeliveryStatus
 from notification_consumer.domain.events import RawMessage
 from notification_consumer.domain.notifications import Notification
 
@@ -58,6 +59,21 @@ REQUEUE_FAILED = (
         updated_at=bindparam("now"),
     )
     .returning(TABLE.c.event_id)
+)
+# The settled e-mails that last changed before the cutoff, oldest first, along the partial index
+# email_deliveries_settled (migration 0003): owed and in-flight rows are never even read. SKIP
+# LOCKED: a row a dispatcher or a replay holds is left for the next run.
+PRUNE_SETTLED = delete(TABLE).where(
+    TABLE.c.event_id.in_(
+        select(TABLE.c.event_id)
+        .where(
+            TABLE.c.status.in_(sorted(status.value for status in SETTLED)),
+            TABLE.c.updated_at < bindparam("before"),
+        )
+        .order_by(TABLE.c.updated_at)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
 )
 _UPDATES: dict[tuple[str, ...], Update] = {}
 
@@ -166,6 +182,12 @@ class EmailDeliveries:
             .returning(TABLE.c.event_id)
         ).all()
         return [row.event_id for row in rows]
+
+    def prune_settled(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` settled e-mails whose last change (when they settled) was
+        before `before`, oldest first; how many were deleted."""
+        result = self._connection.execute(PRUNE_SETTLED, {"before": before, "limit": limit})
+        return result.rowcount
 
     def status_of(self, event_id: UUID) -> DeliveryStatus | None:
         status = self._connection.execute(

@@ -1,4 +1,5 @@
-"""The e-mail a notification becomes, and how often a failed one is tried again."""
+"""The e-mail a notification becomes, how often a failed one is tried again, and which states
+are settled."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -76,3 +77,11 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"  # nobody to send it to (owner unknown, disabled or without address)
     FAILED = "failed"  # given up after retries or refused for good; dead-lettered
     UNCERTAIN = "uncertain"  # the process died while handing the body over; never resent
+
+
+# The statuses nothing moves an e-mail out of by itself: `pending` and `sending` are still owed
+# or in flight. `failed` comes back to `pending` only when its event is replayed from the
+# dead-letter topic, whose records are gone long before the retention (docs/events.md).
+SETTLED = frozenset(
+    {DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN}
+)

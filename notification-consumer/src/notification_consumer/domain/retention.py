@@ -1,5 +1,5 @@
-"""How long the record of a processed event is kept, and how it is pruned: in small batches
-that each hold their row locks for a moment only."""
+"""How long the record of a processed event, and a settled e-mail, is kept, and how they are
+pruned: in small batches that each hold their row locks for a moment only."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
