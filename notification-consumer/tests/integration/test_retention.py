@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, event, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Engine, Executable, create_engine, delete, event, select
 from sqlalchemy.exc import IntegrityError
 
 from notification_consumer.db.deliveries import PRUNE_SETTLED, EmailDeliveries
@@ -99,7 +98,7 @@ def _recorded(engine: Engine, row: Row, ids: list[uuid.UUID]) -> set[uuid.UUID]:
 def test_records_past_the_retention_are_pruned_in_batches_and_recent_ones_kept(
     engine: Engine, event_ids: list[uuid.UUID]
 ) -> None:
-    old = _handled(engine, OLD, 20, event_ids)
+    old = _emails(engine, DeliveryStatus.SKIPPED, OLD, 20, event_ids)
     recent = _handled(engine, RECENT, 5, event_ids)
     reported: list[int] = []
     pruner = ProcessedEventPruner(
@@ -122,10 +121,26 @@ def test_records_past_the_retention_are_pruned_in_batches_and_recent_ones_kept(
     assert _recorded(engine, NotificationRow, event_ids) == old | recent
 
 
+def test_the_record_of_an_event_whose_email_is_still_owed_outlives_the_retention(
+    engine: Engine, event_ids: list[uuid.UUID]
+) -> None:
+    # The sender reads an owed e-mail's source through its event's record: pruning the record
+    # would strand the e-mail, so it stays until the e-mail settles.
+    owed = _emails(engine, DeliveryStatus.PENDING, OLD, 3, event_ids)
+    settled = _emails(engine, DeliveryStatus.SENT, OLD, 3, event_ids)
+
+    ProcessedEventPruner(
+        lambda: SqlUnitOfWork(engine), POLICY, clock=lambda: NOW, sleep=lambda seconds: None
+    ).prune()
+
+    assert _recorded(engine, ProcessedEventRow, event_ids) == owed
+    assert _recorded(engine, EmailDeliveryRow, event_ids) == owed | settled
+
+
 def test_an_event_redelivered_after_its_record_was_pruned_is_still_not_notified_twice(
     engine: Engine, event_ids: list[uuid.UUID]
 ) -> None:
-    [event_id] = _handled(engine, OLD, 1, event_ids)
+    [event_id] = _emails(engine, DeliveryStatus.SENT, OLD, 1, event_ids)
     ProcessedEventPruner(lambda: SqlUnitOfWork(engine), POLICY, clock=lambda: NOW).prune()
     value = json.dumps(cloud_event(str(uuid.uuid4()), event_id=str(event_id))).encode()
     handler = EventHandler(lambda: SqlUnitOfWork(engine), clock=lambda: NOW)
@@ -139,13 +154,9 @@ def test_an_event_redelivered_after_its_record_was_pruned_is_still_not_notified_
 
 
 def test_the_prune_reads_the_oldest_records_through_an_index(engine: Engine) -> None:
-    statement = PRUNE.compile(dialect=postgresql.dialect())
-    params = {"before": NOW, "limit": POLICY.batch_size}
-    with engine.connect() as connection:
-        # Whatever the table's size now: with sequential scans priced out, only an index on
-        # processed_at can serve the query.
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        plan = connection.exec_driver_sql(f"EXPLAIN {statement}", params).scalars().all()
+    # Whatever the table's size now: with sequential scans priced out, only an index on
+    # processed_at can serve the query.
+    plan = _plan(engine, PRUNE)
     assert any("processed_events_processed_at" in line for line in plan), "\n".join(plan)
 
 
@@ -186,16 +197,21 @@ def test_settled_emails_past_the_retention_are_pruned_in_batches_and_owed_ones_k
 
 
 def test_the_prune_reads_the_oldest_settled_emails_through_their_index(engine: Engine) -> None:
+    plan = _plan(engine, PRUNE_SETTLED)
+    assert any("email_deliveries_settled" in line for line in plan), "\n".join(plan)
+
+
+def _plan(engine: Engine, prune: Executable) -> list[str]:
+    """The plan of a prune with sequential scans priced out, EXPLAINed exactly as the driver
+    sends it, status lists included (a partial index serves it only if that list implies the
+    index's predicate)."""
     with engine.connect() as connection:
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
 
-        # EXPLAIN the statement exactly as the driver sends it, its status list included (the
-        # partial index serves it only if that list implies the index's predicate).
         @event.listens_for(connection, "before_cursor_execute", retval=True)
         def explain(*args: Any) -> tuple[str, Any]:
             statement, parameters = args[2], args[3]
             return f"EXPLAIN {statement}", parameters
 
-        result = connection.execute(PRUNE_SETTLED, {"before": NOW, "limit": POLICY.batch_size})
-        plan = result.scalars().all()
-    assert any("email_deliveries_settled" in line for line in plan), "\n".join(plan)
+        result = connection.execute(prune, {"before": NOW, "limit": POLICY.batch_size})
+        return list(result.scalars().all())

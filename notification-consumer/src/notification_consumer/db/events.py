@@ -5,13 +5,18 @@ from datetime import datetime
 from typing import cast
 from uuid import UUID
 
-from sqlalchemy import Connection, Integer, Table, bindparam, delete, select
+from sqlalchemy import Connection, Integer, Table, bindparam, delete, exists, select
 from sqlalchemy.dialects.postgresql import insert
 
-from notification_consumer.db.models import ProcessedEventRow
+from notification_consumer.db.models import EmailDeliveryRow, ProcessedEventRow
+from notification_consumer.domain.emails import SETTLED, DeliveryStatus
 from notification_consumer.domain.events import RawMessage, TaskEvent
 
 TABLE = cast(Table, ProcessedEventRow.__table__)
+DELIVERIES = cast(Table, EmailDeliveryRow.__table__)
+# An e-mail still owed or in flight is sent only while its event's record exists (the sender
+# reads the event's source through it): such a record stays, however old, until it settles.
+OWED = [status.value for status in DeliveryStatus if status not in SETTLED]
 # Built once: the hot path only binds values (building a statement per call costs more CPU
 # than PostgreSQL spends running it).
 RECORD = (
@@ -24,7 +29,12 @@ RECORD = (
 PRUNE = delete(TABLE).where(
     TABLE.c.event_id.in_(
         select(TABLE.c.event_id)
-        .where(TABLE.c.processed_at < bindparam("before"))
+        .where(
+            TABLE.c.processed_at < bindparam("before"),
+            ~exists().where(
+                DELIVERIES.c.event_id == TABLE.c.event_id, DELIVERIES.c.status.in_(OWED)
+            ),
+        )
         .order_by(TABLE.c.processed_at)
         .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
