@@ -1,7 +1,6 @@
 """The task-api application factory: builds every engine and client, and wires the layers."""
 
 from flask import Flask
-from sqlalchemy import create_engine
 
 from task_api.api import admin, docs, tasks
 from task_api.api.errors import register_domain_errors
@@ -12,11 +11,9 @@ from task_api.settings import SERVICE, Settings
 from taskwire_auth import install_token_check
 from taskwire_observability import Metrics, configure_logging, instrument
 from taskwire_observability.problem_api import ProblemApi
-from taskwire_sql import CursorCodec, ping, ping_when_idle
+from taskwire_sql import CursorCodec, ping, request_engine
 
 MAX_BODY_BYTES = 1024 * 1024
-# A pooled connection unused this long is pinged before it is lent (docs/task-api.md).
-IDLE_PING_SECONDS = 2.0
 OPENAPI = {
     "API_TITLE": "Taskwire tasks",
     "API_VERSION": "1.0",
@@ -42,14 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(SERVICE)
     app = Flask(__name__)
     app.config.update(OPENAPI, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
-    # LIFO keeps the busy connections busy; only one left idle is pinged before it is lent.
-    engine = create_engine(
-        settings.database_url,
-        pool_size=5,
-        pool_use_lifo=True,
-        connect_args={"connect_timeout": 3},
-    )
-    ping_when_idle(engine, IDLE_PING_SECONDS)
+    engine = request_engine(settings.database_url)
     metrics = Metrics(SERVICE, settings.statsd_host, settings.statsd_port)
     instrument(app, metrics, {"database": lambda: ping(engine)}, settings.sentry_dsn)
     install_token_check(

@@ -3,8 +3,21 @@
 import time
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
+
+# A pooled connection unused this long is pinged before it is lent (docs/task-api.md).
+IDLE_PING_SECONDS = 2.0
+
+
+def request_engine(url: str) -> Engine:
+    """The engine of an API serving requests: a small pool, most recently used connection
+    first (LIFO keeps the busy ones busy), and only a connection left idle pinged."""
+    engine = create_engine(
+        url, pool_size=5, pool_use_lifo=True, connect_args={"connect_timeout": 3}
+    )
+    ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
 
 
 def ping(engine: Engine) -> None:
