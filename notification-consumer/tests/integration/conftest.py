@@ -4,7 +4,6 @@ testkit's `notification_store` and `mailbox` fixtures."""
 
 import json
 import os
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ import pytest
 import requests
 from kafka import KafkaProducer
 
-from taskwire_testkit import Stack, User, Users
+from taskwire_testkit import Stack, User, Users, supervisorctl
 
 ROOT = Path(__file__).resolve().parents[3]
 WORKER = "notification-worker"
@@ -106,19 +105,7 @@ class Supervisor:
     """supervisorctl of the native stack, for the fault tests."""
 
     def ctl(self, *args: str) -> str:
-        # env.sh exports the paths supervisord.conf is written in terms of.
-        script = (
-            "source scripts/stack/env.sh && exec .venv/bin/supervisorctl"
-            ' -c scripts/stack/supervisord.conf "$@"'
-        )
-        done = subprocess.run(
-            ["bash", "-c", script, "supervisorctl", *args],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-        return done.stdout.strip()
+        return supervisorctl(*args)
 
     def pid(self, program: str) -> int:
         output = self.ctl("pid", program)

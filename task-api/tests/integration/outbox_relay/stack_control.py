@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import requests
 
+from taskwire_testkit import supervisorctl
+
 ROOT = Path(__file__).resolve().parents[4]
 TASK_API_PORT = int(os.environ.get("TASK_API_PORT", "8001"))
 NOTIFICATION_WORKER_PORT = int(os.environ.get("NOTIFICATION_WORKER_PORT", "8006"))
@@ -18,22 +20,6 @@ RELAYS = {
     "relay-standby": int(os.environ.get("RELAY_STANDBY_PORT", "8005")),
 }
 T = TypeVar("T")
-
-
-def supervisorctl(*args: str) -> str:
-    script = (
-        "source scripts/stack/env.sh && "
-        'exec .venv/bin/supervisorctl -c scripts/stack/supervisord.conf "$@"'
-    )
-    done = subprocess.run(
-        ["bash", "-c", script, "supervisorctl", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    return done.stdout.strip()
 
 
 def component_ready(name: str) -> bool:
