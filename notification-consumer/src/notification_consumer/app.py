@@ -3,7 +3,7 @@ and the use case, and wires the layers."""
 
 from flask import Flask
 
-from notification_consumer.api import docs, notifications
+from notification_consumer.api import notifications
 from notification_consumer.api.errors import register_domain_errors
 from notification_consumer.db.unit_of_work import SqlUnitOfWork
 from notification_consumer.domain.errors import InvalidCursor
@@ -11,31 +11,17 @@ from notification_consumer.service.notifications import NotificationService
 from notification_consumer.settings import API_SERVICE, Settings
 from taskwire_auth import install_token_check
 from taskwire_observability import Metrics, configure_logging, instrument
+from taskwire_observability.openapi import openapi_config, swagger_ui_assets
 from taskwire_observability.problem_api import ProblemApi
 from taskwire_sql import CursorCodec, ping, request_engine
 
-OPENAPI = {
-    "API_TITLE": "Taskwire notifications",
-    "API_VERSION": "1.0",
-    "OPENAPI_VERSION": "3.0.3",
-    # Under /notifications, so that the gateway serves the spec and its UI with the API.
-    "OPENAPI_URL_PREFIX": "/notifications",
-    "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": docs.ASSETS_URL,
-    "API_SPEC_OPTIONS": {
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-            }
-        },
-        "security": [{"bearer": []}],
-        "info": {
-            "description": "Notifications of the signed-in user, one per change of one of "
-            "their tasks (Taskwire contract, section 4)."
-        },
-    },
-}
+# Under /notifications, so that the gateway serves the spec and its UI with the API.
+OPENAPI = openapi_config(
+    "Taskwire notifications",
+    "Notifications of the signed-in user, one per change of one of their tasks (Taskwire"
+    " contract, section 4).",
+    prefix="/notifications",
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -54,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     api = ProblemApi(app)
     api.register_blueprint(notifications.blp)
-    app.register_blueprint(docs.blp)
+    app.register_blueprint(swagger_ui_assets(prefix="/notifications"))
     register_domain_errors(app)
     metrics.start_heartbeat()
     app.extensions["engine"] = engine

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from task_api.api import admin, docs, tasks
+from task_api.api import admin, tasks
 from task_api.api.errors import register_domain_errors
 from task_api.db.unit_of_work import SqlUnitOfWork
 from task_api.domain.errors import InvalidCursor
@@ -10,28 +10,14 @@ from task_api.service.tasks import TaskService
 from task_api.settings import SERVICE, Settings
 from taskwire_auth import install_token_check
 from taskwire_observability import Metrics, configure_logging, instrument
+from taskwire_observability.openapi import openapi_config, swagger_ui_assets
 from taskwire_observability.problem_api import ProblemApi
 from taskwire_sql import CursorCodec, ping, request_engine
 
 MAX_BODY_BYTES = 1024 * 1024
-OPENAPI = {
-    "API_TITLE": "Taskwire tasks",
-    "API_VERSION": "1.0",
-    "OPENAPI_VERSION": "3.0.3",
-    "OPENAPI_URL_PREFIX": "/",
-    "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": docs.ASSETS_URL,
-    "API_SPEC_OPTIONS": {
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-            }
-        },
-        "security": [{"bearer": []}],
-        "info": {"description": "Tasks of the signed-in user (Taskwire contract, section 3)."},
-    },
-}
+OPENAPI = openapi_config(
+    "Taskwire tasks", "Tasks of the signed-in user (Taskwire contract, section 3).", prefix=""
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -55,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = ProblemApi(app)
     api.register_blueprint(tasks.blp)
     api.register_blueprint(admin.blp)
-    app.register_blueprint(docs.blp)
+    app.register_blueprint(swagger_ui_assets(prefix=""))
     register_domain_errors(app)
     metrics.start_heartbeat()
     app.extensions["engine"] = engine

@@ -14,6 +14,7 @@ from taskwire_auth import (
     install_auth,
 )
 from taskwire_observability import Metrics, configure_logging, instrument
+from taskwire_observability.openapi import openapi_config, swagger_ui_assets
 from taskwire_observability.problem_api import ProblemApi
 from user_facade.adapters.keycloak import KeycloakIdentityProvider, KeycloakTimeouts
 from user_facade.adapters.rate_limits import Rate, SqliteRateLimiter
@@ -25,23 +26,12 @@ from user_facade.service.identity import IdentityService
 from user_facade.settings import SERVICE, Settings
 
 MAX_BODY_BYTES = 64 * 1024
-OPENAPI = {
-    "API_TITLE": "Taskwire identity",
-    "API_VERSION": "1.0",
-    "OPENAPI_VERSION": "3.0.3",
-    "OPENAPI_URL_PREFIX": "/auth",
-    "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/",
-    "API_SPEC_OPTIONS": {
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-            }
-        },
-        "info": {"description": "Sign-up, login, refresh, logout (Taskwire contract, section 2)."},
-    },
-}
+OPENAPI = openapi_config(
+    "Taskwire identity",
+    "Sign-up, login, refresh, logout (Taskwire contract, section 2).",
+    prefix="/auth",
+    secured=False,  # only /auth/me takes a token, and its operation says so
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -96,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["revocations"] = follower
     api = ProblemApi(app)
     api.register_blueprint(auth.blp)
+    app.register_blueprint(swagger_ui_assets(prefix="/auth"))
     register_domain_errors(app, settings.retry_after_seconds)
     metrics.start_heartbeat()
     return app

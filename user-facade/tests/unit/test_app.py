@@ -100,6 +100,18 @@ def test_the_openapi_spec_documents_every_identity_endpoint(client: FlaskClient)
         "/auth/backchannel-logout",
     }
     assert "409" in spec["paths"]["/auth/signup"]["post"]["responses"]
+    assert spec["paths"]["/auth/me"]["get"]["security"] == [{"bearer": []}]
+    assert "security" not in spec["paths"]["/auth/login"]["post"]
+
+
+def test_swagger_ui_is_served_with_its_own_assets_under_auth(client: FlaskClient) -> None:
+    page = client.get("/auth/docs")
+    assert page.status_code == 200
+    assert "/auth/docs/assets/swagger-ui-bundle.js" in page.get_data(as_text=True)
+    asset = client.get("/auth/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert asset.mimetype in {"text/javascript", "application/javascript"}
+    asset.close()
 
 
 def test_the_realm_urls_are_built_from_the_keycloak_url_and_realm(tmp_path: Path) -> None:

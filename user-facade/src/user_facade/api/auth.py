@@ -95,6 +95,7 @@ class WhoAmI(MethodView):
 
     @blp.response(200, MeSchema)
     @blp.alt_response(401, schema=ProblemSchema, description="No valid bearer token.")
+    @blp.doc(security=[{"bearer": []}])
     def get(self) -> dict[str, Any]:
         """Who the bearer token belongs to, and their realm roles."""
         return asdict(identity().who_am_i(current_principal()))
