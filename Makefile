@@ -12,10 +12,13 @@ PYTEST := $(RUN) pytest
 KAFKA_SOCKET_LEAK := -W "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning" \
   -W "ignore:unclosed <socket.socket:ResourceWarning"
 
-.PHONY: help up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check
+.PHONY: help install up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+install: ## Download and build every component of the native stack without starting it
+	@$(STACK) install
 
 up: ## Provision and start the whole stack natively, wait until healthy, print the URLs
 	@$(STACK) up

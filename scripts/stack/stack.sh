@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The native stack: up | down | status | logs | memory | stop|restart NAME... | reset. `make up` and friends call this.
+# The native stack: install | up | down | status | logs | memory | stop|restart NAME... | reset. `make up` and friends call this.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=env.sh
@@ -75,12 +75,9 @@ start() {
   done
 }
 
-up() {
-  local began=$SECONDS
+# Every download and build the stack needs, without starting anything (idempotent; cached).
+install() {
   mkdir -p "$STATE_DIR" "$CACHE_DIR" "$OPT_DIR" "$LOG_DIR" "$RUN_DIR"
-  # One `make up` at a time: a second one waits, then finds everything up.
-  exec 9>"$RUN_DIR/up.lock"
-  flock 9
   "$HERE/prereqs.sh"
   (cd "$TASKWIRE_ROOT" && uv sync --all-packages --frozen --quiet)
   echo "==> installing components (cached downloads in $CACHE_DIR, ~/.m2, ~/.npm, Go's cache)"
@@ -99,6 +96,15 @@ up() {
     i=$((i + 1))
   done
   [ $failed = 0 ] || exit 1
+}
+
+up() {
+  local began=$SECONDS
+  mkdir -p "$STATE_DIR" "$CACHE_DIR" "$OPT_DIR" "$LOG_DIR" "$RUN_DIR"
+  # One `make up` at a time: a second one waits, then finds everything up.
+  exec 9>"$RUN_DIR/up.lock"
+  flock 9
+  install
 
   # The daemon must not inherit the lock's descriptor, or it would hold the lock for its life.
   supervisor_running || "$VENV/bin/supervisord" -c "$SUPERVISOR_CONF" 9>&-
