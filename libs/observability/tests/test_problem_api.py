@@ -89,3 +89,13 @@ def test_documented_problems_appear_in_the_openapi_document_as_problem_json(
     assert set(responses["401"]["content"]) == {"application/problem+json"}
     assert "422" in responses
     assert "Problem" in spec["components"]["schemas"]
+
+
+def test_the_shared_error_responses_are_declared_as_problem_json_too(client: FlaskClient) -> None:
+    """flask-smorest's own 422 and `default` responses, referenced by every operation."""
+    spec = client.get("/openapi.json").json
+    assert spec is not None
+    shared = spec["components"]["responses"]
+    assert "DEFAULT_ERROR" in shared
+    for name, response in shared.items():
+        assert set(response["content"]) == {"application/problem+json"}, name

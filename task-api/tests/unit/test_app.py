@@ -84,3 +84,35 @@ def test_swagger_ui_is_served_with_its_own_assets(client: FlaskClient) -> None:
     assert asset.status_code == 200
     assert asset.mimetype in {"text/javascript", "application/javascript"}
     asset.close()
+
+
+def test_every_error_response_in_the_openapi_spec_is_problem_json(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    assert spec is not None
+    shared = spec["components"]["responses"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation["responses"].items():
+                if "$ref" in response:
+                    response = shared[response["$ref"].rsplit("/", 1)[-1]]
+                if status == "default" or int(status) >= 400:
+                    assert set(response["content"]) == {"application/problem+json"}, (
+                        method,
+                        path,
+                        status,
+                    )
+
+
+def test_the_openapi_spec_declares_the_servers_limits(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    assert spec is not None
+    query = {p["name"]: p["schema"] for p in spec["paths"]["/tasks"]["get"]["parameters"]}
+    assert query["cursor"]["maxLength"] == 512
+    assert (query["q"]["minLength"], query["q"]["maxLength"]) == (1, 200)
+    assert (query["limit"]["minimum"], query["limit"]["maximum"]) == (1, 100)
+    for body in ("TaskCreate", "TaskPatch"):
+        fields = spec["components"]["schemas"][body]["properties"]
+        assert (fields["title"]["minLength"], fields["title"]["maxLength"]) == (1, 200)
+        assert fields["description"]["maxLength"] == 10_000

@@ -1,11 +1,13 @@
 """problem+json for the errors flask-smorest answers itself, and for the OpenAPI document."""
 
+import http
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import marshmallow as ma
 from flask import Response
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
@@ -38,6 +40,19 @@ class ProblemApi(Api):  # type: ignore[misc]
         for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
         return response
+
+    def _register_responses(self) -> None:
+        """flask-smorest's shared responses (the 422 of `@blp.arguments`, `default`), declared
+        as problem+json, which is what `handle_http_exception` sends, not `application/json`."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, MEDIA_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
 class ProblemResponses:

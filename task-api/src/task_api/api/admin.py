@@ -4,8 +4,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from task_api.api.bodies import Blueprint
 from task_api.api.errors import documented
 from task_api.api.schemas import AdminTaskListArgs, TaskPageSchema
 from task_api.api.tasks import page_body, tasks

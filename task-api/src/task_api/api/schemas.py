@@ -1,17 +1,54 @@
 """Request and response schemas; they validate input and document the OpenAPI spec."""
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from task_api.domain.listing import Sort
 from task_api.domain.tasks import Status
 
-TITLE = validate.And(
+# A list, not validate.And, so the OpenAPI document shows the length limits.
+TITLE = [
     validate.Length(min=1, max=200),
     validate.Predicate("strip", error="Title must not be blank."),
-)
+]
 DESCRIPTION = validate.Length(max=10_000)
 RFC3339 = {"format": "date-time", "example": "2026-12-01T17:00:00+00:00"}
+
+
+# PostgreSQL's timestamptz refuses a UTC offset of 16 hours or more.
+MAX_OFFSET = timedelta(hours=16)
+
+
+class Text(fields.String):
+    """A string PostgreSQL can store: no NUL character, no lone surrogate."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ma.ValidationError("Must not contain a NUL character.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ma.ValidationError("Must not contain a lone surrogate.") from None
+        return text
+
+
+class Instant(fields.AwareDateTime):
+    """An RFC 3339 date-time with an offset under 16 hours, in years 1-9999 once in UTC."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        instant: datetime = super()._deserialize(value, attr, data, **kwargs)
+        offset = instant.utcoffset()
+        if offset is not None and abs(offset) >= MAX_OFFSET:
+            raise ma.ValidationError("The UTC offset must be less than 16:00.")
+        try:
+            instant.astimezone(UTC)
+        except OverflowError:
+            raise ma.ValidationError("Must lie in years 1-9999 once in UTC.") from None
+        return instant
 
 
 class Strict(ma.Schema):
@@ -42,22 +79,22 @@ class TaskPageSchema(ma.Schema):
 
 
 class TaskCreateSchema(Strict):
-    title = fields.String(required=True, validate=TITLE)
-    description = fields.String(allow_none=True, validate=DESCRIPTION)
+    title = Text(required=True, validate=TITLE)
+    description = Text(allow_none=True, validate=DESCRIPTION)
     status = fields.Enum(Status, by_value=True, load_default=Status.TODO)
-    due_date = fields.AwareDateTime(allow_none=True, metadata=RFC3339)
+    due_date = Instant(allow_none=True, metadata=RFC3339)
 
 
 class TaskPatchSchema(Strict):
-    title = fields.String(validate=TITLE)
-    description = fields.String(allow_none=True, validate=DESCRIPTION)
+    title = Text(validate=TITLE)
+    description = Text(allow_none=True, validate=DESCRIPTION)
     status = fields.Enum(Status, by_value=True)
-    due_date = fields.AwareDateTime(allow_none=True, metadata=RFC3339)
+    due_date = Instant(allow_none=True, metadata=RFC3339)
 
 
 class PageArgs(Strict):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(
+    cursor = Text(
         validate=validate.Length(max=512),
         metadata={"description": "The `next_cursor` of the previous page."},
     )
@@ -69,9 +106,9 @@ class PageArgs(Strict):
 
 
 class TaskListArgs(PageArgs):
-    due_before = fields.AwareDateTime(metadata=RFC3339)
-    due_after = fields.AwareDateTime(metadata=RFC3339)
-    q = fields.String(
+    due_before = Instant(metadata=RFC3339)
+    due_after = Instant(metadata=RFC3339)
+    q = Text(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Case-insensitive substring of the title."},
     )
@@ -92,7 +129,7 @@ class IdempotencyHeaders(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    idempotency_key = fields.String(
+    idempotency_key = Text(
         data_key="Idempotency-Key",
         validate=validate.Length(min=1, max=255),
         metadata={"description": "Same key and body within 24 h: the first response, replayed."},

@@ -6,8 +6,8 @@ from uuid import UUID
 import marshmallow as ma
 from flask import Response, current_app, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from task_api.api.bodies import Blueprint
 from task_api.api.errors import documented
 from task_api.api.schemas import (
     IdempotencyHeaders,
