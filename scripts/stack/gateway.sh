@@ -25,7 +25,7 @@ export GATEWAY_RESOLVER=${GATEWAY_RESOLVER:-$(host_resolver)}
 
 render() {
   local home=$1
-  mkdir -p "$home/conf.d" "$home/tmp"
+  mkdir -p "$home/conf.d"
   # shellcheck disable=SC2016
   GATEWAY_HOME=$home envsubst '${GATEWAY_HOME}' <"$SRC/nginx.conf.template" >"$home/nginx.conf"
   envsubst "$TEMPLATE_VARS" <"$SRC/templates/taskwire.conf.template" >"$home/conf.d/taskwire.conf"

@@ -4,6 +4,7 @@ the same command lines, settings and start order as the native stack."""
 
 import configparser
 import ipaddress
+import json
 import os
 import re
 import shlex
@@ -120,9 +121,21 @@ def _build(service: dict[str, Any]) -> tuple[Path, Path] | None:
     return context, context / build.get("dockerfile", "Dockerfile")
 
 
+def _builder_of(image: str) -> str | None:
+    """The service that builds this image here (one, checked below), None for a pulled image."""
+    builders = [n for n, s in SERVICES.items() if s["image"] == image and "build" in s]
+    return builders[0] if builders else None
+
+
+def _image_build(name: str) -> tuple[Path, Path] | None:
+    """(context, Dockerfile) of the image this service runs, if it is built here."""
+    builder = _builder_of(SERVICES[name]["image"])
+    return _build(SERVICES[builder]) if builder else None
+
+
 def _dockerfile_of(name: str) -> Path:
-    build = _build(SERVICES[name])
-    assert build, f"{name} is not built from a Dockerfile of this repository"
+    build = _image_build(name)
+    assert build, f"{name} does not run an image built from a Dockerfile of this repository"
     return build[1]
 
 
@@ -180,7 +193,7 @@ def test_the_images_install_with_the_uv_of_the_native_stack() -> None:
 
 def _package_of(name: str) -> Path | None:
     """The Python package whose Dockerfile builds this service's image, if any."""
-    build = _build(SERVICES[name])
+    build = _image_build(name)
     return build[1].parent if build and (build[1].parent / "pyproject.toml").exists() else None
 
 
@@ -244,7 +257,7 @@ def test_dependencies_wait_for_health(name: str) -> None:
         assert dependency in SERVICES
         if rule["condition"] == "service_healthy":
             target = SERVICES[dependency]
-            has_check = "healthcheck" in target or "build" in target  # image HEALTHCHECK
+            has_check = "healthcheck" in target or _image_build(dependency)  # its HEALTHCHECK
             assert has_check, f"{name} waits on {dependency}, which has no healthcheck"
             assert not target.get("healthcheck", {}).get("disable"), dependency
 
@@ -446,3 +459,332 @@ def test_prometheus_in_compose_scrapes_hosts_of_the_compose_network() -> None:
                 host = target.split(":")[0]
                 job = targets.stem  # Prometheus scrapes itself on its own loopback
                 assert host in SERVICES or (host == "localhost" and job == "prometheus"), target
+
+
+# --- Each image built once ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("image", sorted({s["image"] for s in SERVICES.values() if "build" in s}))
+def test_every_image_built_here_is_built_by_one_service_and_run_by_name_by_the_others(
+    image: str,
+) -> None:
+    builders = [n for n, s in SERVICES.items() if s["image"] == image and "build" in s]
+    assert len(builders) == 1, f"{image} is built by {builders}: parallel builds of one tag"
+    builder = builders[0]
+    for name, service in SERVICES.items():
+        if service["image"] == image and name != builder:
+            # The builder starts first, so the image exists when the others are created.
+            assert _starts_after(name, builder), f"{name} may start before {builder} builds"
+
+
+def _starts_after(name: str, other: str) -> bool:
+    pending, seen = [name], set()
+    while pending:
+        for dependency in SERVICES[pending.pop()].get("depends_on", {}):
+            if dependency == other:
+                return True
+            if dependency not in seen:
+                seen.add(dependency)
+                pending.append(dependency)
+    return False
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SERVICES.items() if "build" not in s))
+def test_every_project_image_a_service_runs_is_built_here(name: str) -> None:
+    if SERVICES[name]["image"].startswith("taskwire/"):
+        assert _builder_of(SERVICES[name]["image"]), f"{name} would pull a project image"
+
+
+# --- Every component with the project's complete configuration, never an image's default ------
+
+# Third-party components: the repository files that make up each one's whole configuration,
+# and how compose points the program at them. Python services run the project's own code and
+# settings (checked above); one-off jobs (migrations, topics) have no configuration of their own.
+# A new component must be listed here.
+COMPONENT_CONFIG: dict[str, dict[str, str]] = {
+    # file -> the command word (or environment entry) naming the mounted path `{}`
+    "postgres": {"scripts/stack/postgres/postgresql.conf": "config_file={}"},
+    "statsd-exporter": {"observability/statsd/mapping.yml": "--statsd.mapping-config={}"},
+    "prometheus": {
+        "observability/prometheus/prometheus.yml": "--config.file={}",
+        # prometheus.yml names both by paths relative to itself
+        "observability/prometheus/rules": "{}",
+        "observability/prometheus/targets/compose": "{}",
+    },
+    "alertmanager": {"observability/alertmanager/alertmanager.yml": "--config.file={}"},
+    "keycloak": {"keycloak/realm-taskwire.json": "--import-realm"},
+    # Grafana has no native counterpart: its project configuration is the provisioning, in
+    # the folder the image reads (GF_PATHS_PROVISIONING's default), and the dashboards it names.
+    "grafana": {
+        "observability/grafana/provisioning": "{}",
+        "observability/grafana/dashboards": "{}",
+    },
+    "gateway": {
+        "gateway/nginx.conf.template": "NGINX_ENVSUBST_TEMPLATE_DIR",
+        "gateway/templates": "NGINX_ENVSUBST_TEMPLATE_DIR",
+    },
+}
+# Configured by environment instead of files: Kafka (KAFKA_* variables, every key of the native
+# server.properties.in, checked below); the mail sink's image is built here with maildev.json.
+CONFIGURED_OTHERWISE = {"kafka", "mailsink"}
+
+
+def _mounts(name: str) -> dict[str, str]:
+    """Repository path (normalized) -> container path, of a service's bind mounts."""
+    found = {}
+    for volume in SERVICES[name].get("volumes", []):
+        source, target = volume.split(":")[:2]
+        if source.startswith("./"):
+            found[source.removeprefix("./").rstrip("/")] = target
+    return found
+
+
+def _is_component(name: str) -> bool:
+    command = SERVICES[name].get("command", [""])
+    one_off = SERVICES[name].get("restart") == "no"
+    return name not in _python_programs() and not one_off and command[:1] != ["alembic"]
+
+
+def test_every_component_declares_the_project_configuration_it_runs_with() -> None:
+    components = {name for name in SERVICES if _is_component(name)}
+    assert components == COMPONENT_CONFIG.keys() | CONFIGURED_OTHERWISE
+
+
+@pytest.mark.parametrize(
+    ("name", "path"), sorted((n, p) for n, files in COMPONENT_CONFIG.items() for p in files)
+)
+def test_every_component_reads_the_projects_files_not_the_images_defaults(
+    name: str, path: str
+) -> None:
+    assert (ROOT / path).exists(), path
+    mounts = _mounts(name)
+    assert path in mounts, f"{name} does not mount {path}"
+    reference = COMPONENT_CONFIG[name][path]
+    command = SERVICES[name].get("command", [])
+    if reference == "{}":  # read from where the config file names it, under a mount
+        return
+    if "{}" in reference:
+        assert reference.format(mounts[path]) in command, f"{name} is not told to read {path}"
+    elif reference in _environment(name):
+        assert mounts[path].startswith(_environment(name)[reference] + "/"), (name, path)
+    else:
+        assert reference in command, (name, reference)
+
+
+def test_the_gateway_runs_the_native_nginx_conf_and_conf_d_not_the_images() -> None:
+    env = _environment("gateway")
+    templates, home = env["NGINX_ENVSUBST_TEMPLATE_DIR"], env["NGINX_ENVSUBST_OUTPUT_DIR"]
+    assert env["GATEWAY_HOME"] == home
+    mounts = _mounts("gateway")
+    # The image renders TEMPLATE_DIR/x.template into OUTPUT_DIR/x, as gateway.sh renders them.
+    script = (ROOT / "scripts/stack/gateway.sh").read_text()
+    assert '"$SRC/nginx.conf.template" >"$home/nginx.conf"' in script
+    assert '"$SRC/templates/taskwire.conf.template" >"$home/conf.d/taskwire.conf"' in script
+    assert mounts["gateway/nginx.conf.template"] == f"{templates}/nginx.conf.template"
+    assert mounts["gateway/templates"] == f"{templates}/conf.d"
+    main = (ROOT / "gateway/nginx.conf.template").read_text()
+    assert "include ${GATEWAY_HOME}/conf.d/*.conf;" in main
+    assert "/etc/nginx" not in main, "the image's own files must not be included"
+    # nginx with gateway.sh's own arguments, on that rendering.
+    native = _search(r"local args=\(([^)]*)\)", script).group(1)
+    expected = shlex.split(native.replace("$home", home.rstrip("/")))
+    assert SERVICES["gateway"]["command"] == ["nginx", *expected]
+    # And should another server block ever be loaded, ours still answers every Host.
+    server = (ROOT / "gateway/templates/taskwire.conf.template").read_text()
+    assert "listen ${GATEWAY_LISTEN} default_server;" in server
+
+
+# --- Commands, config files and environment of the components: the native stack's ------------
+
+# Options set natively whose values are loopback addresses, ports or local paths: compose may
+# set them differently or leave them to the image (its own ports on the compose network).
+LOCAL_OPTIONS = {
+    "--web.listen-address",
+    "--statsd.listen-udp",
+    "--storage.tsdb.path",
+    "--storage.path",
+    "--http-host",
+    "--http-port",
+    "--http-management-host",
+    "--http-management-port",
+    "--db-url-host",
+    "--db-url-port",
+    "--ip",
+    "--web-ip",
+    "--smtp",
+    "--web",
+    "--mail-directory",
+}
+# Options only one side has, with the reason.
+NATIVE_ONLY = {
+    "keycloak": {"--optimized"},  # the native server is pre-built by `kc.sh build`; the image's
+    # stock server builds at start
+}
+
+
+def _script_defaults(script: Path) -> dict[str, str]:
+    """NAME -> default of the `NAME=${NAME:-default}` lines of a script and of env.sh."""
+    plain = r"(?m)^\s*(?:export )?(\w+)=([^\s#]+)"
+    pattern = r"(?m)^\s*(?:export )?(\w+)=\$\{\w+:-(.*)\}\s*(?:#.*)?$"
+    found: dict[str, str] = {}
+    for text in ((ROOT / "scripts/stack/env.sh").read_text(), script.read_text()):
+        found |= dict(re.findall(plain, text)) | dict(re.findall(pattern, text))
+    return found
+
+
+def _resolve(text: str, defaults: dict[str, str]) -> str:
+    """Shell variables replaced by their defaults, compose's `${X:-d}` by d."""
+    for _ in range(3):
+        text = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", text)
+        text = re.sub(r"\$\{?(\w+)\}?", lambda m: defaults.get(m.group(1), m.group(0)), text)
+    return text
+
+
+def _native_run_command(script: Path) -> list[str]:
+    """The words of the `exec` line of a component script's cmd_run, variables resolved."""
+    joined = re.sub(r"\\\n\s*", " ", script.read_text())
+    body = _search(r"(?s)\ncmd_run\(\) \{\n(.*?)\n\}", joined).group(1)
+    line = _search(r"(?m)^\s*exec (.*)$", body).group(1)
+    words = shlex.split(line.replace('"${opts[@]}"', ""))
+    return [_resolve(word, _script_defaults(script)) for word in words]
+
+
+def _options(words: list[str]) -> dict[str, str]:
+    """--name -> value (or "" for a switch) of a command line."""
+    options, index = {}, 0
+    while index < len(words):
+        word = words[index]
+        if word.startswith("--"):
+            name, equals, value = word.partition("=")
+            nxt = words[index + 1] if index + 1 < len(words) else "--"
+            if not equals and not nxt.startswith("-"):
+                value, index = nxt, index + 1
+            options[name] = value
+        index += 1
+    return options
+
+
+def _compose_options(name: str) -> dict[str, str]:
+    words = [_resolve(word, {}) for word in SERVICES[name].get("command", [])]
+    options = _options(words)
+    if name == "keycloak":  # KC_DB_URL_HOST=x is --db-url-host=x
+        for key, value in _environment(name).items():
+            if key.startswith("KC_") and not key.startswith(("KC_BOOTSTRAP_", "KC_DB_PASSWORD")):
+                options["--" + key.removeprefix("KC_").lower().replace("_", "-")] = _resolve(
+                    value, {}
+                )
+    if name == "mailsink":
+        build = _build(SERVICES[name])
+        assert build, "the mail sink's image is built here"
+        options = _options(json.loads(" ".join(_arguments(build[1], "ENTRYPOINT"))))
+    return options
+
+
+NATIVE_SCRIPTS = {
+    "keycloak": "keycloak/keycloak.sh",
+    "mailsink": "scripts/stack/mailsink.sh",
+    "statsd-exporter": "scripts/stack/statsd-exporter.sh",
+    "prometheus": "scripts/stack/prometheus.sh",
+    "alertmanager": "scripts/stack/alertmanager.sh",
+}
+
+
+def _native_options(name: str) -> dict[str, str]:
+    script = ROOT / NATIVE_SCRIPTS[name]
+    options = _options(_native_run_command(script))
+    if name == "keycloak":  # options baked in by `kc.sh build`, and the shared runtime ones
+        text = script.read_text()
+        build = _search(r"BUILD_OPTS=\(([^)]*)\)", text).group(1).split()
+        runtime = re.sub(
+            r"\\\n\s*", " ", _search(r"(?s)runtime_opts\(\) \{(.*?)\n\}", text).group(1)
+        )
+        runtime = _resolve(runtime, _script_defaults(script))
+        options |= _options(build + shlex.split(runtime.replace("printf '%s\\n'", "")))
+    return options
+
+
+@pytest.mark.parametrize("name", sorted(NATIVE_SCRIPTS))
+def test_every_component_runs_in_compose_with_its_native_options(name: str) -> None:
+    native, compose = _native_options(name), _compose_options(name)
+    assert native, f"no options parsed from {NATIVE_SCRIPTS[name]}"
+    for option, value in native.items():
+        if option in LOCAL_OPTIONS or option in NATIVE_ONLY.get(name, set()):
+            continue
+        assert option in compose, f"{name}: {option} is set natively, not in compose"
+        if value.startswith(("/", "$")):
+            # a config file: the same file name, at the path compose mounts it
+            assert Path(compose[option]).name == Path(value).name, (name, option)
+        elif "127.0.0.1" not in value and "localhost" not in value:
+            assert compose[option] == value, (name, option, compose[option], value)
+    extra = compose.keys() - native.keys() - LOCAL_OPTIONS
+    assert not extra, f"{name}: compose sets {sorted(extra)}, the native stack does not"
+
+
+def test_keycloak_gets_the_environment_the_native_script_exports() -> None:
+    text = (ROOT / "keycloak/keycloak.sh").read_text()
+    body = _search(r"(?s)export_secrets\(\) \{(.*?)\n\}", text).group(1)
+    exported = {
+        name
+        for line in re.findall(r"(?m)^\s*export (.*?)(?:\s+#.*)?$", body)
+        for name in re.findall(r"(\w+)(?:=\S*)?", line)
+    }
+    env = _environment("keycloak")
+    assert exported <= env.keys(), exported - env.keys()
+    native_heap = _search(r"JAVA_OPTS_KC_HEAP=\$\{JAVA_OPTS_KC_HEAP:-([^}]*)\}", text).group(1)
+    assert env["JAVA_OPTS_KC_HEAP"] == native_heap
+
+
+def _native_kafka_properties() -> dict[str, str]:
+    text = (ROOT / "scripts/stack/kafka/server.properties.in").read_text()
+    return dict(re.findall(r"(?m)^([a-z][\w.]*)=(.*)$", text))
+
+
+# Kafka keys whose native values are this machine's addresses and paths, and the compose
+# variables that hold the container's own.
+KAFKA_LOCAL = {
+    "controller.quorum.bootstrap.servers": "KAFKA_CONTROLLER_QUORUM_VOTERS",
+    "listeners": "KAFKA_LISTENERS",
+    "advertised.listeners": "KAFKA_ADVERTISED_LISTENERS",
+    "listener.security.protocol.map": "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",  # + the host one
+    "log.dirs": "KAFKA_LOG_DIRS",
+}
+
+
+@pytest.mark.parametrize("key", sorted(_native_kafka_properties()))
+def test_kafka_in_compose_sets_every_property_of_the_native_node(key: str) -> None:
+    env = _environment("kafka")
+    if key in KAFKA_LOCAL:
+        assert KAFKA_LOCAL[key] in env
+        return
+    variable = "KAFKA_" + key.upper().replace(".", "_")
+    assert variable in env, f"{key} is set natively; compose leaves it to the image's default"
+    assert env[variable] == _native_kafka_properties()[key], key
+
+
+def test_kafka_in_compose_sets_no_property_the_native_node_does_not() -> None:
+    native = {"KAFKA_" + k.upper().replace(".", "_") for k in _native_kafka_properties()}
+    settings = {k for k in _environment("kafka") if k.startswith("KAFKA_")}
+    image_only = {"KAFKA_HEAP_OPTS", *KAFKA_LOCAL.values()}
+    assert settings - native - image_only == set()
+
+
+def test_kafka_runs_with_the_native_heap() -> None:
+    script = (ROOT / "scripts/stack/kafka.sh").read_text()
+    native = _search(r"KAFKA_HEAP_OPTS=\$\{KAFKA_HEAP_OPTS:-([^}]*)\}", script).group(1)
+    assert _environment("kafka")["KAFKA_HEAP_OPTS"] == native
+
+
+def test_kafka_listens_on_the_port_it_advertises_to_the_host() -> None:
+    env = _environment("kafka")
+    advertised = _search(
+        r"PLAINTEXT_HOST://localhost:(\$\{KAFKA_PORT:-\d+\})", env["KAFKA_ADVERTISED_LISTENERS"]
+    ).group(1)
+    assert f"PLAINTEXT_HOST://:{advertised}" in env["KAFKA_LISTENERS"]
+    assert SERVICES["kafka"]["ports"] == [f"{advertised}:{advertised}"]
+
+
+def test_kafkas_healthcheck_starts_no_jvm() -> None:
+    test = " ".join(SERVICES["kafka"]["healthcheck"]["test"])
+    assert "kafka-" not in test
+    assert "java" not in test
+    assert "/dev/tcp/127.0.0.1/19092" in test  # the internal listener, whatever KAFKA_PORT is
