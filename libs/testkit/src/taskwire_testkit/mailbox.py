@@ -1,4 +1,5 @@
-"""The mail sink's HTTP API, always filtered by address: other tests' mails stay."""
+"""The mail sink's HTTP API, always filtered by address: other tests' mails stay, and so do the
+alerts Alertmanager e-mails to ops@taskwire.example, which never count as a user's mail."""
 
 import os
 from datetime import datetime, timedelta
