@@ -37,3 +37,17 @@ def test_metrics_go_out_as_statsd_datagrams_tagged_with_the_service() -> None:
         "taskwire.http.request,service=task-api,route=/tasks,method=GET,status=200:12.500000|ms"
     )
     assert second == "taskwire.heartbeat,service=task-api:1|c"
+
+
+def test_the_heartbeat_carries_the_tags_of_the_moment() -> None:
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(2)
+    metrics = Metrics("relay", "127.0.0.1", receiver.getsockname()[1])
+
+    metrics.start_heartbeat(lambda: {"relay_instance": "relay-standby", "role": "standby"})
+
+    beat = receiver.recv(512).decode()
+    receiver.close()
+    metrics.close()
+    assert beat == "taskwire.heartbeat,service=relay,relay_instance=relay-standby,role=standby:1|c"

@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="replay at most this many messages")
     parser.add_argument("--bootstrap-servers", default=settings.kafka_bootstrap)
     parser.add_argument("--dlq-topic", default=settings.dlq_topic)
-    parser.add_argument("--group", default=f"{settings.consumer_group}.dlq-replay")
+    parser.add_argument("--group", default=settings.dlq_replay_group)
     args = parser.parse_args(argv)
 
     consumer = KafkaConsumer(

@@ -45,6 +45,12 @@ class Settings:
     # an event can come back.
     processed_events_retention_days: int
 
+    @property
+    def dlq_replay_group(self) -> str:
+        """The consumer group whose committed offsets say how far the dead letters were
+        replayed (taskwire-notification-replay)."""
+        return f"{self.consumer_group}.dlq-replay"
+
     @classmethod
     def from_env(cls) -> "Settings":
         return cls(

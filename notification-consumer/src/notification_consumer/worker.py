@@ -17,7 +17,12 @@ from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import Engine, create_engine
 from werkzeug.serving import make_server
 
-from notification_consumer.adapters.kafka import EventConsumer, KafkaDeadLetters, connect
+from notification_consumer.adapters.kafka import (
+    DeadLetterBacklog,
+    EventConsumer,
+    KafkaDeadLetters,
+    connect,
+)
 from notification_consumer.adapters.keycloak import KeycloakDirectory
 from notification_consumer.adapters.smtp import SmtpMailer
 from notification_consumer.db.unit_of_work import SqlUnitOfWork
@@ -39,6 +44,8 @@ STALE_LOOP_SECONDS = 30.0
 SWEEP_EVERY_SECONDS = 30.0
 PRUNED_METRIC = "taskwire.consumer.processed_events_pruned"
 EMAILS_PRUNED_METRIC = "taskwire.consumer.email_deliveries_pruned"
+DLQ_UNREPLAYED_METRIC = "taskwire.consumer.dlq_unreplayed"
+DLQ_BACKLOG_EVERY_SECONDS = 15.0
 
 
 def main() -> None:
@@ -143,6 +150,12 @@ def main() -> None:
         target=prune_until_stopped, args=(pruners, policy, stop), name="retention"
     )
     pruning.start()
+    backlog = threading.Thread(
+        target=report_dead_letters_until_stopped,
+        args=(settings, metrics, stop),
+        name="dlq-backlog",
+    )
+    backlog.start()
     loop = EventConsumer(
         consumer, EventHandler(unit_of_work), dead_letters, metrics, stop, on_stored=wake.release
     )
@@ -163,6 +176,7 @@ def main() -> None:
         for thread in dispatching:
             thread.join(timeout=20)
         pruning.join(timeout=10)
+        backlog.join(timeout=10)
         producer.close(timeout=5)
         for mailer in mailers:
             mailer.close()
@@ -217,6 +231,35 @@ def prune_until_stopped(
             except Exception:
                 log.exception("pruning failed", extra={"pruner": type(pruner).__name__})
         stop.wait(policy.every.total_seconds())
+
+
+def report_dead_letters_until_stopped(
+    settings: Settings, metrics: Metrics, stop: threading.Event
+) -> None:
+    """Send the number of unreplayed dead letters every few seconds (the TaskwireDeadLetters
+    alert); while Kafka cannot say, send nothing, and the gauge expires in statsd_exporter."""
+    consumer: KafkaConsumer | None = connect(
+        lambda: KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            group_id=settings.dlq_replay_group,
+            client_id=f"{SERVICE}-dlq-backlog",
+            enable_auto_commit=False,
+        ),
+        "dead-letter backlog",
+        stop,
+    )
+    if consumer is None:
+        return
+    backlog = DeadLetterBacklog(consumer, settings.dlq_topic)
+    try:
+        while not stop.is_set():
+            try:
+                metrics.gauge(DLQ_UNREPLAYED_METRIC, backlog.unreplayed())
+            except Exception as error:
+                log.warning("dead-letter backlog unknown", extra={"error": repr(error)})
+            stop.wait(DLQ_BACKLOG_EVERY_SECONDS)
+    finally:
+        consumer.close()
 
 
 def _consumer(settings: Settings) -> KafkaConsumer:

@@ -1,15 +1,19 @@
 """The worker on the real stack: an event becomes one notification and one e-mail, however
 often it arrives; poison goes to the dead-letter topic and the partition keeps moving; a
-dead letter is replayed after a fix."""
+dead letter is replayed after a fix; the worker reports the dead letters no replay put back."""
 
 import json
+import os
+import re
 import subprocess
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import requests
 from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from taskwire_testkit import Mailbox, NotificationStore, Stack
 
@@ -20,6 +24,9 @@ from .conftest import ROOT, Events, Reader, cloud_event, eventually
 ARRIVAL = 60.0
 
 DLQ = "task-events.dlq"
+# The replay group of the stack's worker (Settings.dlq_replay_group).
+REPLAY_GROUP = "notification-consumer.dlq-replay"
+EXPORTER = f"http://127.0.0.1:{os.environ.get('STATSD_EXPORTER_PORT', '9102')}/metrics"
 
 
 def test_an_event_is_stored_and_mailed_to_the_owner_with_its_ids(
@@ -148,3 +155,41 @@ def test_a_dead_letter_is_replayed_to_its_topic_and_handled_after_the_fix(
     )
     assert again.returncode == 0
     assert "replayed 0 message(s)" in again.stderr  # the group remembers where it stopped
+
+
+def _reported_backlog() -> float | None:
+    """The worker's last taskwire.consumer.dlq_unreplayed, as statsd_exporter serves it."""
+    text = requests.get(EXPORTER, timeout=5).text
+    match = re.search(
+        r'^taskwire_consumer_dlq_unreplayed_messages\{service="notification-consumer"\} (\S+)$',
+        text,
+        re.MULTILINE,
+    )
+    return float(match.group(1)) if match else None
+
+
+def test_the_worker_reports_dead_letters_until_a_replay_has_put_them_back(
+    stack: Stack, events: Events
+) -> None:
+    events.publish_raw(b"{not json", uuid.uuid4().hex.encode())  # one more dead letter
+    replay_group = KafkaConsumer(
+        bootstrap_servers=stack.kafka, group_id=REPLAY_GROUP, enable_auto_commit=False
+    )
+    try:
+        partitions = [TopicPartition(DLQ, p) for p in replay_group.partitions_for_topic(DLQ)]
+
+        def unreplayed() -> int:
+            ends = replay_group.end_offsets(partitions)
+            oldest = replay_group.beginning_offsets(partitions)
+            return sum(ends[p] - max(replay_group.committed(p) or 0, oldest[p]) for p in partitions)
+
+        # What the worker reports is what Kafka holds, the new letter included.
+        eventually(
+            lambda: (n := unreplayed()) >= 1 and _reported_backlog() == n, timeout=ARRIVAL, every=1
+        )
+        # As a replay that reached the end commits: then nothing is left to alert on.
+        ends = replay_group.end_offsets(partitions)
+        replay_group.commit({p: OffsetAndMetadata(ends[p], "", -1) for p in partitions})
+        eventually(lambda: _reported_backlog() == 0, timeout=ARRIVAL, every=1)
+    finally:
+        replay_group.close()

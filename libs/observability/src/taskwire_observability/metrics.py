@@ -2,7 +2,7 @@
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from statsd import StatsClient
 
@@ -41,12 +41,14 @@ class Metrics:
     def gauge(self, name: str, value: float, **tags: str | int) -> None:
         self._client.gauge(tagged(name, {"service": self.service, **tags}), value)
 
-    def start_heartbeat(self) -> None:
-        """Beat every few seconds so that alerting can tell a dead process from an idle one."""
+    def start_heartbeat(self, tags: Callable[[], Mapping[str, str]] = dict) -> None:
+        """Beat every few seconds so that alerting can tell a dead process from an idle one.
+        `tags` is asked at each beat, so a process with several instances or a changing role
+        (the relay's leader and standby) beats one series per instance and role."""
 
         def beat() -> None:
             while not self._stop.is_set():
-                self.incr("taskwire.heartbeat")
+                self._client.incr(tagged("taskwire.heartbeat", {"service": self.service, **tags()}))
                 self._stop.wait(HEARTBEAT_SECONDS)
 
         threading.Thread(target=beat, name="heartbeat", daemon=True).start()

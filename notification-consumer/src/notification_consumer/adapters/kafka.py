@@ -33,6 +33,32 @@ _ERROR_MAX = 2000
 LAG_EVERY_SECONDS = 5.0
 
 
+class DeadLetterBacklog:
+    """How many dead letters no replay has put back yet, however old: for each partition of
+    the dead-letter topic, its end offset minus where the replay group stopped (the oldest
+    offset still kept when nothing was ever replayed). `consumer` belongs to the replay group
+    and never subscribes, so it only reads that group's committed offsets."""
+
+    def __init__(self, consumer: KafkaConsumer, topic: str) -> None:
+        self._consumer = consumer
+        self._topic = topic
+
+    def unreplayed(self) -> int:
+        partitions = [
+            TopicPartition(self._topic, p)
+            for p in sorted(self._consumer.partitions_for_topic(self._topic) or ())
+        ]
+        if not partitions:
+            return 0
+        ends = self._consumer.end_offsets(partitions)
+        oldest = self._consumer.beginning_offsets(partitions)
+        total = 0
+        for partition in partitions:
+            replayed_up_to = max(self._consumer.committed(partition) or 0, oldest[partition])
+            total += max(ends[partition] - replayed_up_to, 0)
+        return total
+
+
 class KafkaDeadLetters:
     """Publishes a message unchanged (key, value, headers) to the dead-letter topic, with the
     error and where it came from in `dlq-*` headers."""

@@ -183,7 +183,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     server = start_health_server(settings.http_host, settings.http_port, status)
-    metrics.start_heartbeat()
+    # One series per instance and role: alerting tells a missing leader from a missing standby.
+    # `relay_instance`, not `instance`, which Prometheus sets to the scraped exporter's address.
+    metrics.start_heartbeat(lambda: {"relay_instance": settings.instance, "role": status.role})
     log.info("relay starting", extra={"instance": settings.instance, "slot": settings.slot})
     try:
         relay.run()

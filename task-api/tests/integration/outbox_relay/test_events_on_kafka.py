@@ -121,8 +121,14 @@ def test_the_relay_reports_lag_events_and_heartbeat(
         for name in ("taskwire_relay_events_total", "taskwire_relay_lag_bytes"):
             match = re.search(rf'^{name}\{{service="relay"\}} (\S+)$', text, re.MULTILINE)
             found[name] = float(match.group(1)) if match else -1.0
-        match = re.search(r'^taskwire_heartbeat_total\{service="relay"\} (\S+)$', text, re.M)
-        found["heartbeat"] = float(match.group(1)) if match else -1.0
+        # One heartbeat series per instance and role (the exporter sorts the labels).
+        for instance, role, value in re.findall(
+            r'^taskwire_heartbeat_total\{relay_instance="([^"]+)",role="([^"]+)",service="relay"\}'
+            r" (\S+)$",
+            text,
+            re.MULTILINE,
+        ):
+            found[f"heartbeat {role} {instance}"] = float(value)
         return found
 
     before = relay_metrics()
@@ -135,4 +141,6 @@ def test_the_relay_reports_lag_events_and_heartbeat(
         time.sleep(0.2)
     after = relay_metrics()
     assert after["taskwire_relay_lag_bytes"] >= 0
-    assert after["heartbeat"] > 0
+    reports = {program: relay_report(program) or {} for program in RELAYS}
+    for program, report in reports.items():
+        assert after.get(f"heartbeat {report.get('role')} {program}", -1.0) > 0, after
