@@ -133,8 +133,8 @@ urls() {
   API gateway      http://localhost:$GATEWAY_PORT
   Keycloak         http://localhost:$KEYCLOAK_PORT  (admin console: admin / admin, dev only)
   Mail sink        http://localhost:$MAIL_HTTP_PORT  (SMTP localhost:$SMTP_PORT)
-  Prometheus       http://localhost:$PROMETHEUS_PORT
-  Alertmanager     http://localhost:$ALERTMANAGER_PORT
+  Prometheus       http://localhost:$PROMETHEUS_PORT/classic/alerts  (also /classic/targets, /classic/graph)
+  Alertmanager     http://localhost:$ALERTMANAGER_PORT/api/v2/alerts  (API only; every alert is e-mailed to ops@taskwire.example at the mail sink)
   PostgreSQL       127.0.0.1:$PG_PORT
   Kafka            127.0.0.1:$KAFKA_PORT
 URLS
