@@ -12,7 +12,7 @@ PYTEST := $(RUN) pytest
 KAFKA_SOCKET_LEAK := -W "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning" \
   -W "ignore:unclosed <socket.socket:ResourceWarning"
 
-.PHONY: help install up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check
+.PHONY: help install up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check images
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ lint: sync config-check ## ruff, import contracts, shellcheck, config validation
 
 types: sync ## mypy (strict) on every package's src/
 	$(RUN) mypy libs/*/src task-api/src user-facade/src notification-consumer/src
+
+images: ## Build the three service images with podman from their Dockerfiles (opt-in; local stand-in base images; see docs/operations.md)
+	@scripts/images/build.sh
 
 config-check: ## Validate the stack's configuration files with their own tools
 	@scripts/config-check.sh

@@ -788,3 +788,11 @@ def test_kafkas_healthcheck_starts_no_jvm() -> None:
     assert "kafka-" not in test
     assert "java" not in test
     assert "/dev/tcp/127.0.0.1/19092" in test  # the internal listener, whatever KAFKA_PORT is
+
+
+@pytest.mark.parametrize("dockerfile", _dockerfiles(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_run_mount_target_is_absolute_for_buildah(dockerfile: Path) -> None:
+    # buildah 1.28 (`make images`) refuses relative targets; under BuildKit they mean the same.
+    for arguments in _arguments(dockerfile, "RUN"):
+        for target in re.findall(r"--mount=\S*?target=([^,\s]+)", arguments):
+            assert target.startswith("/"), f"{dockerfile}: relative mount target {target}"
