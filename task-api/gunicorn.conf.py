@@ -11,3 +11,8 @@ timeout = 30
 graceful_timeout = 20
 accesslog = None
 errorlog = "-"
+# Above the gateway's limits (4 KiB request line and header, 16 KiB of headers in all,
+# gateway/templates): callers meet the gateway's problem+json refusals, never gunicorn's HTML.
+limit_request_line = 8190
+limit_request_fields = 32768
+limit_request_field_size = 8190

@@ -20,6 +20,11 @@ keepalive = 75
 graceful_timeout = 20
 accesslog = None
 errorlog = "-"
+# Above the gateway's limits (4 KiB request line and header, 16 KiB of headers in all,
+# gateway/templates): callers meet the gateway's problem+json refusals, never gunicorn's HTML.
+limit_request_line = 8190
+limit_request_fields = 32768
+limit_request_field_size = 8190
 
 # One rate-limit store for every worker of this instance (they inherit the master's environment).
 _limits_dir = None

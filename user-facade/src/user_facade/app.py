@@ -21,11 +21,16 @@ from user_facade.adapters.rate_limits import Rate, SqliteRateLimiter
 from user_facade.adapters.revocations import KafkaRevocationPublisher
 from user_facade.api import auth
 from user_facade.api.addresses import networks
+from user_facade.api.body_limit import DrainOversizeBodies
 from user_facade.api.errors import register_domain_errors
 from user_facade.service.identity import IdentityService
 from user_facade.settings import SERVICE, Settings
 
+# The gateway refuses bodies over this limit under /auth itself (gateway/templates: the same
+# number); a direct caller's oversize body is read to the end before the 413, up to the
+# gateway's overall limit.
 MAX_BODY_BYTES = 64 * 1024
+DRAIN_BODY_BYTES = 1024 * 1024
 OPENAPI = openapi_config(
     "Taskwire identity",
     "Sign-up, login, refresh, logout (Taskwire contract, section 2).",
@@ -89,4 +94,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(swagger_ui_assets(prefix="/auth"))
     register_domain_errors(app, settings.retry_after_seconds)
     metrics.start_heartbeat()
+    app.wsgi_app = DrainOversizeBodies(  # type: ignore[method-assign]
+        app.wsgi_app, MAX_BODY_BYTES, DRAIN_BODY_BYTES
+    )
     return app
