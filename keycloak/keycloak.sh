@@ -30,7 +30,8 @@ KEYCLOAK_NOTIFICATIONS_CLIENT_SECRET=${KEYCLOAK_NOTIFICATIONS_CLIENT_SECRET:-dev
 KC_BOOTSTRAP_ADMIN_USERNAME=${KC_BOOTSTRAP_ADMIN_USERNAME:-admin}           # dev only
 KC_BOOTSTRAP_ADMIN_PASSWORD=${KC_BOOTSTRAP_ADMIN_PASSWORD:-admin}           # dev only
 KEYCLOAK_HOSTNAME_URL=${KEYCLOAK_HOSTNAME_URL:-http://localhost:$KEYCLOAK_PORT}
-# Where Keycloak POSTs OIDC back-channel logout tokens of `taskwire-web` (resolved at realm import).
+# Where Keycloak POSTs OIDC back-channel logout tokens of `taskwire-web` and
+# `user-facade-login` (resolved at realm import).
 KEYCLOAK_BACKCHANNEL_LOGOUT_URL=${KEYCLOAK_BACKCHANNEL_LOGOUT_URL:-http://127.0.0.1:$USER_FACADE_PORT/auth/backchannel-logout}
 # The whole stack must idle in a few GiB; Keycloak is happy with this heap on a dev box.
 JAVA_OPTS_KC_HEAP=${JAVA_OPTS_KC_HEAP:--Xms64m -Xmx512m}

@@ -9,7 +9,7 @@ opens a new connection from a fresh 127.x.y.z address: the facade's per-address 
 then see many clients, as in production, and neither side gets keep-alive the other lacks.
 
   login   facade:   POST gateway /auth/login              (nginx -> user-facade -> Keycloak)
-          keycloak: POST /realms/taskwire/.../token       (password grant, client taskwire-web)
+          keycloak: POST /realms/taskwire/.../token       (password grant, client user-facade-login)
   signup  facade:   POST gateway /auth/signup             (nginx -> user-facade -> admin API)
           keycloak: POST /admin/realms/taskwire/users     (the facade's service account token)
 
@@ -196,7 +196,8 @@ def main() -> None:
             token_url,
             data={
                 "grant_type": "password",
-                "client_id": "taskwire-web",
+                "client_id": "user-facade-login",  # the facade's confidential client
+                "client_secret": stack.facade_secret,
                 "username": username,
                 "password": password,
                 "scope": "profile email",  # what the facade asks for

@@ -12,7 +12,8 @@ def test_taskadmin_token_is_for_task_api_and_verifies_with_the_realm_jwks(stack:
         f"{realm}/protocol/openid-connect/token",
         data={
             "grant_type": "password",
-            "client_id": "taskwire-web",
+            "client_id": "user-facade-login",
+            "client_secret": stack.facade_secret,
             "username": "taskadmin",
             "password": "taskadmin-password",
             "scope": "openid",

@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.realm,
         settings.client_id,
         settings.admin_client_id,
-        settings.admin_client_secret,
+        settings.client_secret,
         KeycloakTimeouts(
             connect_seconds=settings.keycloak_connect_timeout_seconds,
             read_seconds=settings.keycloak_read_timeout_seconds,
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         revocation_ttl_seconds=settings.revocation_ttl_seconds,
     )
     app.extensions["logout_tokens"] = LogoutTokenValidator(
-        keys, settings.issuer, settings.client_id
+        keys, settings.issuer, (settings.client_id, settings.browser_client_id)
     )
     app.extensions["trusted_proxies"] = networks(settings.trusted_proxies)
     app.extensions["revocations"] = follower

@@ -16,10 +16,14 @@ class Settings:
     statsd_host: str
     statsd_port: int
     sentry_dsn: str | None
-    admin_client_secret: str  # of the confidential client `user-facade` (service account)
+    client_secret: str  # of the facade's confidential clients `user-facade-login`, `user-facade`
     issuer: str = "http://localhost:8180/realms/taskwire"  # the `iss` browsers and services see
-    client_id: str = "taskwire-web"  # public client: password grant, refresh, logout
-    admin_client_id: str = "user-facade"
+    # The facade's confidential client at the token endpoint: password grant, refresh,
+    # introspection, logout (the realm's public clients have no direct grants).
+    client_id: str = "user-facade-login"
+    admin_client_id: str = "user-facade"  # its service account creates users
+    # The public client of browsers and Postman; its back-channel logout tokens come here too.
+    browser_client_id: str = "taskwire-web"
     access_audience: str = "task-api"  # every access token of the realm names it in `aud`
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # How long a revoked session stays listed: the longest access-token lifetime (realm:
@@ -42,10 +46,11 @@ class Settings:
             statsd_host=setting("STATSD_HOST", "127.0.0.1"),
             statsd_port=int(setting("STATSD_PORT", "9125")),
             sentry_dsn=optional("SENTRY_DSN"),
-            admin_client_secret=setting("KEYCLOAK_FACADE_CLIENT_SECRET", "dev-only-facade-secret"),
+            client_secret=setting("KEYCLOAK_FACADE_CLIENT_SECRET", "dev-only-facade-secret"),
             issuer=setting("KEYCLOAK_ISSUER", "http://localhost:8180/realms/taskwire"),
-            client_id=setting("USER_FACADE_CLIENT_ID", "taskwire-web"),
+            client_id=setting("USER_FACADE_CLIENT_ID", "user-facade-login"),
             admin_client_id=setting("USER_FACADE_ADMIN_CLIENT_ID", "user-facade"),
+            browser_client_id=setting("USER_FACADE_BROWSER_CLIENT_ID", "taskwire-web"),
             access_audience=setting("TASK_API_AUDIENCE", "task-api"),
             kafka_bootstrap_servers=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
             revocation_ttl_seconds=int(setting("AUTH_REVOCATION_TTL_SECONDS", "360")),

@@ -17,7 +17,7 @@ def _settings(tmp_path: Path, **overrides: object) -> Settings:
         "statsd_host": "127.0.0.1",
         "statsd_port": 9,
         "sentry_dsn": None,
-        "admin_client_secret": "test-secret",
+        "client_secret": "test-secret",
         "kafka_bootstrap_servers": "127.0.0.1:1",
         "keycloak_connect_retries": 0,
         "rate_limit_file": str(tmp_path / "limits.sqlite3"),

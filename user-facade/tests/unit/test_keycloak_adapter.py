@@ -29,7 +29,7 @@ ALICE = NewAccount("alice", "alice@example.test", "s3cret-pass", "Alice", "Lidde
 
 
 def _provider(url: str = "http://127.0.0.1:1") -> KeycloakIdentityProvider:
-    return KeycloakIdentityProvider(url, "taskwire", "taskwire-web", "user-facade", "s", FAST)
+    return KeycloakIdentityProvider(url, "taskwire", "user-facade-login", "user-facade", "s", FAST)
 
 
 class Answers:
@@ -39,7 +39,10 @@ class Answers:
         self.error = KeycloakPostError(error_message="x", response_code=status, response_body=body)
         self.calls = 0
 
-    def __getattr__(self, _name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:
+        if name == "connection":  # raw calls: openid.connection.raw_post(...)
+            return self
+
         def call(*_args: Any, **_kwargs: Any) -> Any:
             self.calls += 1
             raise self.error
@@ -137,6 +140,28 @@ def test_a_logout_keycloak_refuses_is_an_invalid_refresh_token() -> None:
     )
     with pytest.raises(InvalidRefreshToken):
         provider.end_session(_refresh_token())
+
+
+def test_logging_out_a_session_that_already_ended_is_an_invalid_refresh_token() -> None:
+    """Keycloak's logout endpoint answers 204 for it; introspection tells."""
+    provider, answers = _answering(204, b"")
+    introspected: list[str] = []
+
+    def introspect(token: str) -> dict[str, Any]:
+        introspected.append(token)
+        return {"active": False}
+
+    provider._introspect = introspect  # type: ignore[method-assign]
+    with pytest.raises(InvalidRefreshToken):
+        provider.end_session(_refresh_token())
+    assert len(introspected) == 1
+    assert answers.calls == 0  # no logout call
+
+
+def test_a_token_keycloak_cannot_parse_is_an_invalid_refresh_token() -> None:
+    provider, _ = _answering(400, b'{"error":"invalid_request","error_description":"x"}')
+    with pytest.raises(InvalidRefreshToken):
+        provider.refresh(_refresh_token())
 
 
 def test_a_keycloak_that_refuses_connections_is_unavailable_after_bounded_retries() -> None:

@@ -25,14 +25,15 @@ class LogoutNotice:
 
 class LogoutTokenValidator:
     """OpenID Connect Back-Channel Logout 1.0, section 2.6: signature from the realm's keys,
-    `iss`, `aud` = our client, the back-channel logout event, `sid` or `sub`, no `nonce`, and an
-    `iat` at most `max_age_seconds` old (the spec's defence against replays of old tokens)."""
+    `iss`, `aud` = our client (or one of ours), the back-channel logout event, `sid` or `sub`,
+    no `nonce`, and an `iat` at most `max_age_seconds` old (the spec's defence against
+    replays of old tokens)."""
 
     def __init__(
         self,
         keys: JwksCache,
         issuer: str,
-        client_id: str,
+        client_id: str | tuple[str, ...],
         max_age_seconds: int = 120,
         leeway_seconds: int = 10,
         clock: Callable[[], float] = time.time,

@@ -1,6 +1,6 @@
 """Checks a Keycloak access token: RS256 signature, issuer, audience, lifetime and type."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jwt
@@ -54,11 +54,12 @@ def verified_claims(
     token: str,
     keys: JwksCache,
     issuer: str,
-    audience: str,
+    audience: str | Sequence[str],
     leeway_seconds: int,
     required: list[str],
 ) -> dict[str, Any]:
-    """The claims of a JWT that a key of the realm signed (RS256) for `audience`, by `issuer`."""
+    """The claims of a JWT that a key of the realm signed (RS256) for `audience` (or for any one
+    of several), by `issuer`."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:

@@ -17,7 +17,13 @@ import jwt
 import requests
 from keycloak import KeycloakAdmin, KeycloakOpenID, KeycloakOpenIDConnection
 from keycloak.connection import ConnectionManager
-from keycloak.exceptions import KeycloakConnectionError, KeycloakError
+from keycloak.exceptions import (
+    KeycloakConnectionError,
+    KeycloakError,
+    KeycloakPostError,
+    raise_error_from_response,
+)
+from keycloak.urls_patterns import URL_INTROSPECT
 
 from user_facade.domain.accounts import Account, EndedSession, NewAccount, Tokens
 from user_facade.domain.errors import (
@@ -67,14 +73,17 @@ class KeycloakIdentityProvider:
         realm: str,
         client_id: str,
         admin_client_id: str,
-        admin_client_secret: str,
+        client_secret: str,
         timeouts: KeycloakTimeouts | None = None,
     ) -> None:
         self._server_url = server_url.rstrip("/") + "/"
         self._realm = realm
+        # Two confidential clients of the facade with one secret: `client_id` at the token
+        # endpoint (its tokens are for task-api), `admin_client_id`'s service account for the
+        # admin API (its tokens are for nobody else).
         self._client_id = client_id
         self._admin_client_id = admin_client_id
-        self._admin_secret = admin_client_secret
+        self._client_secret = client_secret
         self._timeouts = timeouts or KeycloakTimeouts()
         self._local = threading.local()
 
@@ -115,24 +124,53 @@ class KeycloakIdentityProvider:
         return _tokens(answer)
 
     def refresh(self, refresh_token: str) -> Tokens:
+        _unverified_claims(refresh_token)  # not even shaped like a refresh token: no call
         try:
             answer = self._call(lambda: self._openid().refresh_token(refresh_token))
         except KeycloakError as error:
-            if _is_invalid_grant(error):
+            if _refuses_the_token(error):
                 raise InvalidRefreshToken() from None
             raise _unavailable("refresh", error) from None
         return _tokens(answer)
 
     def end_session(self, refresh_token: str) -> EndedSession:
         claims = _unverified_claims(refresh_token)
+        # Keycloak's logout endpoint answers 204 for a token whose session has already ended:
+        # ask first whether it is still alive (introspection checks signature, expiry, session).
+        if not self._is_active(refresh_token):
+            raise InvalidRefreshToken()
         try:
             self._call(lambda: self._openid().logout(refresh_token))
         except KeycloakError as error:
-            if _is_invalid_grant(error):
+            if _refuses_the_token(error):
                 raise InvalidRefreshToken() from None
             raise _unavailable("logout", error) from None
         # Keycloak checked the token's signature and accepted it: its claims are now trusted.
         return EndedSession(session_id=_claim(claims, "sid"), subject=_claim(claims, "sub"))
+
+    def _is_active(self, refresh_token: str) -> bool:
+        try:
+            answer = self._call(lambda: self._introspect(refresh_token))
+        except KeycloakError as error:
+            if _refuses_the_token(error):
+                return False
+            raise _unavailable("introspect", error) from None
+        return isinstance(answer, dict) and answer.get("active") is True
+
+    def _introspect(self, refresh_token: str) -> Any:
+        # Keycloak says `active: false` for a live refresh token unless told it is one, and
+        # python-keycloak's `introspect` sends `token_type_hint` only for RPTs: posted here.
+        openid = self._openid()
+        payload = {
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+            "token": refresh_token,
+            "token_type_hint": "refresh_token",
+        }
+        answer = openid.connection.raw_post(
+            URL_INTROSPECT.format(**{"realm-name": self._realm}), data=payload
+        )
+        return raise_error_from_response(answer, KeycloakPostError)
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -141,12 +179,16 @@ class KeycloakIdentityProvider:
         return cast(int, (self._timeouts.connect_seconds, self._timeouts.read_seconds))
 
     def _openid(self) -> KeycloakOpenID:
+        """The facade's confidential client at the token endpoint: password grant, refresh,
+        introspection, logout. Direct grants are off for every public client of the realm, so
+        only a caller holding this client's secret can trade a password for tokens."""
         client: KeycloakOpenID | None = getattr(self._local, "openid", None)
         if client is None:
             client = KeycloakOpenID(
                 server_url=self._server_url,
                 realm_name=self._realm,
                 client_id=self._client_id,
+                client_secret_key=self._client_secret,
                 timeout=self._timeout(),
                 max_retries=0,
             )
@@ -162,7 +204,7 @@ class KeycloakIdentityProvider:
                 realm_name=self._realm,
                 user_realm_name=self._realm,
                 client_id=self._admin_client_id,
-                client_secret_key=self._admin_secret,
+                client_secret_key=self._client_secret,
                 grant_type="client_credentials",
                 timeout=self._timeout(),
                 max_retries=0,
@@ -244,6 +286,14 @@ def _is_invalid_grant(error: KeycloakError) -> bool:
     return error.response_code in (400, 401) and _body(error).get("error") in (
         "invalid_grant",
         "invalid_token",
+    )
+
+
+def _refuses_the_token(error: KeycloakError) -> bool:
+    """At the refresh and logout endpoints the token is the caller's only input: any 400 is
+    Keycloak refusing it (invalid_grant, or invalid_request for one it cannot parse)."""
+    return _is_invalid_grant(error) or (
+        error.response_code == 400 and _body(error).get("error") == "invalid_request"
     )
 
 

@@ -3,9 +3,13 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-# Keycloak enforces the password policy (min 8 ...) and says why; this only bounds the input.
-PASSWORD = validate.Length(min=1, max=1024)
-NAME = validate.Length(max=255)
+# Keycloak enforces the password policy (min 8 ...) and says why; this only bounds the input
+# and refuses what Keycloak's database cannot store (PostgreSQL text holds no NUL character).
+NO_NUL = validate.Regexp(r"^[^\x00]*\Z", error="Must not contain a NUL character.")
+# Names a person types: no control characters at all (NUL, line breaks, tabs, DEL ...).
+NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*\Z", error="Must not contain control characters.")
+PASSWORD = [validate.Length(min=1, max=1024), NO_NUL]
+NAME = [validate.Length(max=255), NO_CONTROL]
 
 
 class Strict(ma.Schema):
@@ -14,8 +18,8 @@ class Strict(ma.Schema):
 
 
 class SignupSchema(Strict):
-    username = fields.String(required=True, validate=validate.Length(min=3, max=255))
-    email = fields.Email(required=True, validate=validate.Length(max=255))
+    username = fields.String(required=True, validate=[validate.Length(min=3, max=255), NO_CONTROL])
+    email = fields.Email(required=True, validate=[validate.Length(max=255), NO_CONTROL])
     password = fields.String(
         required=True,
         validate=PASSWORD,
@@ -38,7 +42,7 @@ class AccountSchema(ma.Schema):
 class LoginSchema(Strict):
     username = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=255),
+        validate=[validate.Length(min=1, max=255), NO_CONTROL],
         metadata={"description": "Username or e-mail address."},
     )
     password = fields.String(required=True, validate=PASSWORD, load_only=True)
