@@ -119,6 +119,32 @@ def test_updating_a_task_bumps_its_version_and_emits_task_updated(
     assert _types(uow) == ["task.created", "task.updated"]
 
 
+def test_an_update_event_carries_each_changed_fields_old_and_new_value(
+    service: TaskService, uow: FakeUnitOfWork
+) -> None:
+    due = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    task_id = UUID(service.create_task(ALICE, {"title": "Draft", "description": "d"}).body["id"])
+    service.update_task(
+        ALICE,
+        task_id,
+        {"title": "Final", "description": "d", "status": Status.IN_PROGRESS, "due_date": due},
+    )
+    created, updated = uow.outbox.events
+    assert "changes" not in created["data"]
+    assert updated["data"]["changes"] == {
+        "title": {"from": "Draft", "to": "Final"},
+        "status": {"from": "todo", "to": "in_progress"},
+        "due_date": {"from": None, "to": "2026-12-01T09:00:00+00:00"},
+    }
+    assert updated["data"]["title"] == "Final"  # the task as the API shows it, as before
+
+
+def test_a_completion_carries_the_status_change(service: TaskService, uow: FakeUnitOfWork) -> None:
+    task_id = UUID(service.create_task(ALICE, {"title": "Ship"}).body["id"])
+    service.complete_task(ALICE, task_id)
+    assert uow.outbox.events[-1]["data"]["changes"] == {"status": {"from": "todo", "to": "done"}}
+
+
 def test_an_update_that_changes_nothing_emits_no_event(
     service: TaskService, uow: FakeUnitOfWork
 ) -> None:

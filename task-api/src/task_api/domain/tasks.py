@@ -1,6 +1,6 @@
 """A task and the rules of changing it: what a change does and which event it means."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -78,10 +78,12 @@ class Task:
 
 @dataclass(frozen=True)
 class Change:
-    """The outcome of applying a patch: the new task and the event it means (None: no-op)."""
+    """The outcome of applying a patch: the new task, the event it means (None: no-op) and, per
+    field whose value changed, its old and new value as the API shows them."""
 
     task: Task
     event: EventType | None
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def apply_patch(task: Task, patch: dict[str, Any], now: datetime) -> Change:
@@ -100,7 +102,14 @@ def apply_patch(task: Task, patch: dict[str, Any], now: datetime) -> Change:
         completed_at = None
     updated = replace(updated, completed_at=completed_at, updated_at=now, version=task.version + 1)
     becomes_done = updated.status is Status.DONE and task.status is not Status.DONE
-    return Change(updated, EventType.COMPLETED if becomes_done else EventType.UPDATED)
+    event = EventType.COMPLETED if becomes_done else EventType.UPDATED
+    return Change(updated, event, changes_between(task, updated, changed))
+
+
+def changes_between(before: Task, after: Task, fields: frozenset[str]) -> dict[str, dict[str, Any]]:
+    """`{field: {"from": old, "to": new}}` for the editable fields given, in API form."""
+    old, new = before.as_api(), after.as_api()
+    return {name: {"from": old[name], "to": new[name]} for name in EDITABLE if name in fields}
 
 
 def complete(task: Task, now: datetime) -> Change:

@@ -132,14 +132,21 @@ class TaskService:
             if change.event is None:
                 return task  # a no-op writes nothing and emits no event
             uow.tasks.update(change.task)
-            self._publish(uow, change.event, change.task, now, request_id)
+            self._publish(uow, change.event, change.task, now, request_id, change.changes)
             uow.commit()
             return change.task
 
     def _publish(
-        self, uow: UnitOfWork, kind: EventType, task: Task, now: datetime, request_id: str | None
+        self,
+        uow: UnitOfWork,
+        kind: EventType,
+        task: Task,
+        now: datetime,
+        request_id: str | None,
+        changes: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        uow.outbox.add(task_event(self._new_id(), kind, task, now, request_id), request_id)
+        event = task_event(self._new_id(), kind, task, now, request_id, changes)
+        uow.outbox.add(event, request_id)
 
 
 def _found(task: Task | None) -> Task:
