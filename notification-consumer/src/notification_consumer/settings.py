@@ -34,6 +34,8 @@ class Settings:
     smtp_timeout_seconds: float
     mail_from: str
     message_domain: str
+    # The web console's public base URL: e-mails link to `<console_url>/#/tasks/<task id>`.
+    console_url: str
     keycloak_url: str
     realm: str
     directory_client_id: str
@@ -85,6 +87,7 @@ class Settings:
             message_domain=setting(
                 "NOTIFICATIONS_MESSAGE_ID_DOMAIN", "notifications.taskwire.example"
             ),
+            console_url=setting("NOTIFICATIONS_CONSOLE_URL", "http://localhost:8080"),
             keycloak_url=setting("KEYCLOAK_URL", "http://127.0.0.1:8180"),
             realm=setting("KEYCLOAK_REALM", "taskwire"),
             directory_client_id=setting(

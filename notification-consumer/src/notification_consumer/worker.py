@@ -119,6 +119,7 @@ def main() -> None:
                     dead_letters,
                     sender=settings.mail_from,
                     message_domain=settings.message_domain,
+                    console_url=settings.console_url,
                 ),
                 wake,
                 stop,

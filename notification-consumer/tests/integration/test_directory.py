@@ -21,16 +21,16 @@ def directory(stack: Stack, secret: str = SECRET) -> KeycloakDirectory:
 
 def test_an_owners_address_is_found_by_their_id(stack: Stack, users: Users) -> None:
     user = users.create("directory")
-    assert directory(stack).email_of(uuid.UUID(user.id)) == user.email
+    assert directory(stack).recipient_of(uuid.UUID(user.id)).address == user.email
 
 
 def test_an_unknown_owner_has_no_address(stack: Stack) -> None:
     with pytest.raises(NoEmailAddress, match="not a user"):
-        directory(stack).email_of(uuid.uuid4())
+        directory(stack).recipient_of(uuid.uuid4())
 
 
 def test_a_wrong_client_secret_is_an_unavailable_directory_not_a_missing_address(
     stack: Stack,
 ) -> None:
     with pytest.raises(DirectoryUnavailable):
-        directory(stack, secret="wrong").email_of(uuid.uuid4())
+        directory(stack, secret="wrong").recipient_of(uuid.uuid4())

@@ -8,7 +8,7 @@ from typing import Any, Self
 from uuid import UUID
 
 from notification_consumer.db.deliveries import DueEmail
-from notification_consumer.domain.emails import SETTLED, DeliveryStatus, Email
+from notification_consumer.domain.emails import SETTLED, DeliveryStatus, Email, Recipient
 from notification_consumer.domain.errors import (
     DeadLetterUnavailable,
     DirectoryUnavailable,
@@ -213,11 +213,11 @@ class FakeDirectory:
         self.addresses = addresses or {}
         self.down = False
 
-    def email_of(self, owner_id: UUID) -> str:
+    def recipient_of(self, owner_id: UUID) -> Recipient:
         if self.down:
             raise DirectoryUnavailable("the fake directory is down")
         try:
-            return self.addresses[owner_id]
+            return Recipient(self.addresses[owner_id], "Alice Liddell", "Europe/Berlin")
         except KeyError:
             raise NoEmailAddress("the owner is not a user of the realm") from None
 

@@ -19,6 +19,7 @@ def cloud_event(
     status: str = "todo",
     due_date: str | None = None,
     request_id: str | None = "req-123",
+    data_changes: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> dict[str, Any]:
     task_id = task_id or uuid4()
@@ -42,6 +43,8 @@ def cloud_event(
             "owner_id": str(owner_id),
         },
     }
+    if data_changes is not None:
+        event["data"]["changes"] = data_changes
     if request_id is not None:
         event["requestid"] = request_id
     event.update(overrides)

@@ -88,12 +88,12 @@ def test_an_address_is_looked_up_once_then_cached_until_it_expires(
     state, url = realm
     clock = Clock()
     users = directory(url, clock)
-    assert users.email_of(ALICE) == "alice@example.test"
-    assert users.email_of(ALICE) == "alice@example.test"
+    assert users.recipient_of(ALICE).address == "alice@example.test"
+    assert users.recipient_of(ALICE).address == "alice@example.test"
     assert state.lookups == 1
     clock.now += 301
     state.users[str(ALICE)]["email"] = "alice@new.example.test"
-    assert users.email_of(ALICE) == "alice@new.example.test"
+    assert users.recipient_of(ALICE).address == "alice@new.example.test"
     assert state.lookups == 2
     assert state.tokens_issued == 1
 
@@ -104,11 +104,11 @@ def test_an_unknown_owner_is_remembered_for_a_minute(realm: tuple[Realm, str]) -
     users = directory(url, clock)
     for _ in range(2):
         with pytest.raises(NoEmailAddress, match="not a user"):
-            users.email_of(NOBODY)
+            users.recipient_of(NOBODY)
     assert state.lookups == 1
     clock.now += 61
     with pytest.raises(NoEmailAddress):
-        users.email_of(NOBODY)
+        users.recipient_of(NOBODY)
     assert state.lookups == 2
 
 
@@ -125,13 +125,13 @@ def test_a_disabled_owner_or_one_without_address_gets_no_email(
     state, url = realm
     state.users[str(ALICE)] = user
     with pytest.raises(NoEmailAddress, match=reason):
-        directory(url, Clock()).email_of(ALICE)
+        directory(url, Clock()).recipient_of(ALICE)
 
 
 def test_a_refused_token_is_renewed_once(realm: tuple[Realm, str]) -> None:
     state, url = realm
     state.expired_once = True
-    assert directory(url, Clock()).email_of(ALICE) == "alice@example.test"
+    assert directory(url, Clock()).recipient_of(ALICE).address == "alice@example.test"
     assert state.tokens_issued == 2
 
 
@@ -139,6 +139,6 @@ def test_an_outage_is_unavailable_not_a_missing_address(realm: tuple[Realm, str]
     state, url = realm
     state.down = True
     with pytest.raises(DirectoryUnavailable, match="503"):
-        directory(url, Clock()).email_of(ALICE)
+        directory(url, Clock()).recipient_of(ALICE)
     with pytest.raises(DirectoryUnavailable):
-        directory("http://127.0.0.1:1", Clock()).email_of(ALICE)
+        directory("http://127.0.0.1:1", Clock()).recipient_of(ALICE)

@@ -51,6 +51,7 @@ class World:
             self.dead_letters,
             sender="Taskwire <notifications@taskwire.example>",
             message_domain="notifications.taskwire.example",
+            console_url="http://console.example.test",
             policy=RetryPolicy(max_attempts=3),
             clock=self.clock,
             sleep=lambda _seconds: None,
@@ -76,8 +77,22 @@ def test_an_owed_email_is_sent_once_to_the_owner(world: World) -> None:
     assert world.dispatcher.deliver_next() is Dispatch.IDLE
     [mail] = world.mailer.delivered
     assert mail.recipient == ALICE_MAIL
+    assert mail.recipient_name == "Alice Liddell"
     assert dict(mail.headers)["X-Taskwire-Event-Id"] == str(event_id)
     assert world.status(event_id) is DeliveryStatus.SENT
+
+
+def test_the_email_of_an_update_says_what_changed_in_the_owners_zone(world: World) -> None:
+    world.event(
+        event_type="task.updated",
+        title="Final",
+        data_changes={"title": {"from": "Draft", "to": "Final"}},
+    )
+    assert world.dispatcher.deliver_next() is Dispatch.SENT
+    [mail] = world.mailer.delivered
+    assert "title: \u201cDraft\u201d -> \u201cFinal\u201d" in mail.text
+    assert "Task updated on Tue 24 Nov 2026, 13:00 CET." in mail.text  # 12:00 UTC, Berlin
+    assert "http://console.example.test/#/tasks/" in mail.html
 
 
 def test_the_email_is_recorded_as_sending_before_its_body_goes_out(world: World) -> None:

@@ -19,8 +19,10 @@ from notification_consumer.domain.errors import (
 MAIL = Email(
     sender="Taskwire <notifications@taskwire.example>",
     recipient="alice@example.test",
+    recipient_name="Alice Liddell",
     subject="[Taskwire] Task created: Pay rent",
-    body="Your task was created.\n",
+    text="Your task was created.\n",
+    html="<p>Your task was created.</p>\n",
     message_id="<e1@notifications.taskwire.example>",
     headers=(("X-Taskwire-Event-Id", "e1"),),
 )

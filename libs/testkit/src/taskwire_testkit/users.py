@@ -66,7 +66,13 @@ class Users:
     def _admin_url(self) -> str:
         return self._stack.realm.replace("/realms/", "/admin/realms/")
 
-    def create(self, prefix: str = "user") -> User:
+    def create(
+        self,
+        prefix: str = "user",
+        first_name: str = "Test",
+        last_name: str = "User",
+        attributes: dict[str, list[str]] | None = None,
+    ) -> User:
         username = f"{prefix}-{uuid.uuid4().hex[:10]}"
         email = f"{username}@example.test"
         response = self._session.post(
@@ -76,8 +82,9 @@ class Users:
                 "email": email,
                 "emailVerified": True,
                 "enabled": True,
-                "firstName": "Test",
-                "lastName": "User",
+                "firstName": first_name,
+                "lastName": last_name,
+                "attributes": attributes or {},
                 "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
             },
             headers=self._admin_headers(),

@@ -1,4 +1,5 @@
-"""The user directory: an owner's e-mail address from Keycloak's admin API, cached.
+"""The user directory: an owner's e-mail address, name and time zone (the user attribute
+`zoneinfo`) from Keycloak's admin API, cached.
 
 The service account of the confidential client `notification-consumer` holds only the
 realm-management role `view-users`. Addresses are cached for a few minutes (an address change
@@ -15,12 +16,13 @@ from uuid import UUID
 
 import requests
 
+from notification_consumer.domain.emails import Recipient
 from notification_consumer.domain.errors import DirectoryUnavailable, NoEmailAddress
 
 
 @dataclass(frozen=True)
 class _Entry:
-    email: str | None
+    recipient: Recipient | None
     reason: str  # why there is no address, when there is none
     expires: float
 
@@ -55,7 +57,7 @@ class KeycloakDirectory:
         self._token_expires = float("-inf")
         self._lock = threading.Lock()
 
-    def email_of(self, owner_id: UUID) -> str:
+    def recipient_of(self, owner_id: UUID) -> Recipient:
         with self._lock:
             entry = self._cache.get(owner_id)
             if entry is None or entry.expires <= self._now():
@@ -64,9 +66,9 @@ class KeycloakDirectory:
                 self._cache.move_to_end(owner_id)
                 while len(self._cache) > self._max_entries:
                     self._cache.popitem(last=False)
-        if entry.email is None:
+        if entry.recipient is None:
             raise NoEmailAddress(entry.reason)
-        return entry.email
+        return entry.recipient
 
     def check(self) -> None:
         """Readiness: the realm answers (no token spent)."""
@@ -82,7 +84,8 @@ class KeycloakDirectory:
         address = user.get("email")
         if not isinstance(address, str) or "@" not in address:
             return self._missing("the owner has no e-mail address")
-        return _Entry(address, "", self._now() + self._ttl)
+        recipient = Recipient(address, _name(user), _attribute(user, "zoneinfo"))
+        return _Entry(recipient, "", self._now() + self._ttl)
 
     def _missing(self, reason: str) -> _Entry:
         return _Entry(None, reason, self._now() + self._unknown_ttl)
@@ -125,3 +128,17 @@ class KeycloakDirectory:
             # Renewed a little early, so that a token never expires on its way to Keycloak.
             self._token_expires = self._now() + max(float(body.get("expires_in", 60)) - 15, 5)
         return self._token
+
+
+def _name(user: dict[str, Any]) -> str:
+    parts = (user.get("firstName"), user.get("lastName"))
+    return " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+
+
+def _attribute(user: dict[str, Any], name: str) -> str | None:
+    """A user attribute's first value; Keycloak keeps attributes as lists of strings."""
+    attributes = user.get("attributes")
+    values = attributes.get(name) if isinstance(attributes, dict) else None
+    if isinstance(values, list) and values and isinstance(values[0], str):
+        return values[0]
+    return None

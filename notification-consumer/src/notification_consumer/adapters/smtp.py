@@ -1,4 +1,5 @@
-"""SMTP: one reused connection, and a send split at the point of no return.
+"""SMTP: the message as multipart/alternative (text, then HTML), one reused connection, and a
+send split at the point of no return.
 
 `prepare` runs MAIL, RCPT and DATA; the server then waits for the body. Until the body's final
 dot is sent, dropping the connection delivers nothing, so the use case can record that it is
@@ -8,6 +9,7 @@ about to hand the body over first. Only a failure after that is of unknown outco
 import contextlib
 import re
 import smtplib
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, parseaddr
@@ -101,13 +103,14 @@ def wire_format(mail: Email) -> bytes:
     """The message as DATA carries it: CRLF lines, leading dots doubled, the final dot."""
     message = EmailMessage()
     message["From"] = mail.sender
-    message["To"] = mail.recipient
+    message["To"] = Address(display_name=mail.recipient_name, addr_spec=mail.recipient)
     message["Subject"] = mail.subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = mail.message_id
     for name, value in mail.headers:
         message[name] = value
-    message.set_content(mail.body, cte="quoted-printable")
+    message.set_content(mail.text, cte="quoted-printable")
+    message.add_alternative(mail.html, subtype="html", cte="quoted-printable")
     data = _LEADING_DOT.sub(b"..", message.as_bytes(policy=SMTP_POLICY))
     if not data.endswith(b"\r\n"):
         data += b"\r\n"

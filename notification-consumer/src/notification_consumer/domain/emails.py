@@ -2,38 +2,96 @@
 are settled."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from enum import StrEnum
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from notification_consumer.domain.notifications import Notification
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from notification_consumer.domain.events import EventType, TaskEvent
+from notification_consumer.domain.notifications import (
+    Notification,
+    change_words,
+    moment_words,
+)
 
 SUBJECT_MAX = 150
+_ZONE_MAX = 64
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The owner as the e-mail addresses them: address, name, and time zone (IANA name)."""
+
+    address: str
+    name: str = ""
+    time_zone: str | None = None
+
+    def zone(self) -> tzinfo:
+        """The owner's zone; UTC when the account has none, or one that is not a known zone."""
+        name = (self.time_zone or "").strip()
+        if not name or len(name) > _ZONE_MAX:
+            return UTC
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):  # ValueError: a path-like or malformed key
+            return UTC
 
 
 @dataclass(frozen=True)
 class Email:
     sender: str
-    recipient: str
+    recipient: str  # the address: the envelope's RCPT TO and the To header's address
+    recipient_name: str  # the To header's display name; may be empty
     subject: str
-    body: str
+    text: str
+    html: str
     # The same Message-ID for the same event, always: a receiving system can drop a duplicate.
     message_id: str
     headers: tuple[tuple[str, str], ...]
 
 
+def task_link(console_url: str, notification: Notification) -> str:
+    """Where the web console shows the task; its list when the task is gone."""
+    base = console_url.rstrip("/")
+    if notification.type is EventType.DELETED:
+        return f"{base}/#/tasks"
+    return f"{base}/#/tasks/{notification.task_id}"
+
+
 def email_for(
-    notification: Notification, recipient: str, sender: str, message_domain: str
+    notification: Notification,
+    event: TaskEvent | None,
+    recipient: Recipient,
+    sender: str,
+    message_domain: str,
+    console_url: str,
 ) -> Email:
+    """The e-mail of a notification: text and HTML from the same facts, times in the owner's
+    zone. `event` is the CloudEvent the notification came from (its changes and due date);
+    without it the e-mail says what the notification says."""
     title = " ".join(notification.title.split())
     subject = f"{notification.headline}: {title}"
     if len(subject) > SUBJECT_MAX:
         subject = subject[: SUBJECT_MAX - 1] + "\u2026"
-    body = (
-        f"{notification.message}\n\n"
-        f"Task: {notification.task_id}\n"
-        f"Event: {notification.event_id}\n\n"
-        "You receive this e-mail because you own this task on Taskwire.\n"
-    )
+    zone = recipient.zone()
+    due = None
+    if event is not None and event.due_date and notification.type is not EventType.DELETED:
+        due = moment_words(event.due_date, zone)
+    facts = {
+        "greeting": f"Hello {recipient.name}," if recipient.name.strip() else "Hello,",
+        "headline": notification.headline,
+        "title": notification.title,
+        "message": notification.message,
+        "changes": change_words(event.changes, zone) if event is not None else [],
+        "due": due,
+        "when": moment_words(event.time if event else notification.created_at, zone),
+        "link": task_link(console_url, notification),
+        "link_words": "Open your tasks"
+        if notification.type is EventType.DELETED
+        else "Open the task",
+    }
     headers: list[tuple[str, str]] = [
         ("X-Taskwire-Event-Id", str(notification.event_id)),
         ("X-Taskwire-Event-Type", notification.type.value),
@@ -41,13 +99,30 @@ def email_for(
     ]
     if notification.request_id:
         headers.append(("X-Request-ID", notification.request_id))
+    templates = _templates()
     return Email(
         sender=sender,
-        recipient=recipient,
+        recipient=recipient.address,
+        recipient_name=" ".join(recipient.name.split()),
         subject=f"[Taskwire] {subject}",
-        body=body,
+        text=templates.get_template("task_event.txt").render(facts),
+        html=templates.get_template("task_event.html").render(facts),
         message_id=f"<{notification.event_id}@{message_domain}>",
         headers=tuple(headers),
+    )
+
+
+@cache
+def _templates() -> Environment:
+    # Built on first use, not at import; autoescaped by file name: the .html template escapes
+    # every value, the .txt template none (a text part has nothing to escape).
+    return Environment(
+        loader=PackageLoader("notification_consumer", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
 
 

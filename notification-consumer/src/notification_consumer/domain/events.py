@@ -35,6 +35,20 @@ class RawMessage:
     timestamp_ms: int | None = None
 
 
+# The fields task-api reports changes of (data.changes); any other name is ignored, so that a
+# producer may report more fields without breaking this consumer.
+CHANGEABLE = ("title", "description", "status", "due_date")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an update: its value before and after, as the API shows them."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+
 @dataclass(frozen=True)
 class TaskEvent:
     id: UUID
@@ -46,6 +60,7 @@ class TaskEvent:
     due_date: str | None
     time: datetime
     request_id: str | None
+    changes: tuple[FieldChange, ...] = ()
 
 
 def parse_event(value: bytes | None) -> TaskEvent:
@@ -83,7 +98,25 @@ def parse_event(value: bytes | None) -> TaskEvent:
         due_date=_optional_text(data, "due_date"),
         time=_time(envelope.get("time")),
         request_id=_request_id(envelope.get("requestid")),
+        changes=_changes(data.get("changes")),
     )
+
+
+def _changes(value: object) -> tuple[FieldChange, ...]:
+    """`data.changes` (docs/events.md), in a fixed field order. It is optional (events written
+    before it existed have none) and only describes the change: an entry of an unexpected shape
+    is left out rather than costing the owner the notification."""
+    if not isinstance(value, dict):
+        return ()
+    changes = []
+    for name in CHANGEABLE:
+        entry = value.get(name)
+        if not isinstance(entry, dict):
+            continue
+        old, new = entry.get("from"), entry.get("to")
+        if all(v is None or isinstance(v, str) for v in (old, new)) and old != new:
+            changes.append(FieldChange(name, old, new))
+    return tuple(changes)
 
 
 def _uuid(container: dict[str, Any], name: str) -> UUID:

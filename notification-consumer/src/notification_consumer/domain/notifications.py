@@ -1,13 +1,20 @@
 """A notification: what one task event tells the task's owner, in words."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
-from notification_consumer.domain.events import EventType, TaskEvent
+from notification_consumer.domain.events import EventType, FieldChange, TaskEvent
 
 _STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done"}
+_FIELD_WORDS = {
+    "title": "title",
+    "description": "description",
+    "status": "status",
+    "due_date": "due date",
+}
+_DESCRIPTION_MAX = 80
 _HEADLINES = {
     EventType.CREATED: "Task created",
     EventType.UPDATED: "Task updated",
@@ -68,9 +75,51 @@ def message_for(event: TaskEvent) -> str:
         return f"Your task {title} was completed. Well done!"
     if event.type is EventType.DELETED:
         return f"Your task {title} was deleted."
+    if event.changes:
+        words = "; ".join(
+            f"{label} {old} \u2192 {new}" for label, old, new in change_words(event.changes, UTC)
+        )
+        return f"Your task {title} was updated: {words}."
     status = _STATUS_WORDS.get(event.status or "", event.status)
     state = f" It is now {status}." if status else ""
     return f"Your task {title} was updated.{state}{_due(event.due_date)}"
+
+
+def change_words(changes: tuple[FieldChange, ...], zone: tzinfo) -> list[tuple[str, str, str]]:
+    """Each change as (field, old, new) in words, times in the given zone, each on one line."""
+    return [
+        (
+            _FIELD_WORDS.get(c.field, c.field),
+            value_words(c.field, c.old, zone),
+            value_words(c.field, c.new, zone),
+        )
+        for c in changes
+    ]
+
+
+def value_words(name: str, value: str | None, zone: tzinfo) -> str:
+    if value is None or not value.strip():
+        return "none"
+    if name == "status":
+        return _STATUS_WORDS.get(value, value)
+    if name == "due_date":
+        return moment_words(value, zone) or value
+    text = " ".join(value.split())
+    if name == "description" and len(text) > _DESCRIPTION_MAX:
+        text = text[: _DESCRIPTION_MAX - 1] + "\u2026"
+    return "\u201c" + text + "\u201d"
+
+
+def moment_words(value: str | datetime, zone: tzinfo) -> str | None:
+    """`Tue 01 Dec 2026, 10:00 CET` in the zone; None for what is not a timestamp with offset."""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    local = moment.astimezone(zone)
+    return f"{local:%a %d %b %Y, %H:%M} {local.tzname() or 'UTC'}"
 
 
 def _quoted(title: str) -> str:
@@ -81,8 +130,5 @@ def _quoted(title: str) -> str:
 def _due(due_date: str | None) -> str:
     if not due_date:
         return ""
-    try:
-        moment = datetime.fromisoformat(due_date).astimezone(UTC)
-    except ValueError:
-        return ""
-    return f" It is due {moment:%a %d %b %Y, %H:%M} UTC."
+    words = moment_words(due_date, UTC)
+    return f" It is due {words}." if words else ""

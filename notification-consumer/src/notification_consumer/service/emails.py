@@ -23,8 +23,10 @@ from notification_consumer.domain.errors import (
     MailRejected,
     MailUnavailable,
     NoEmailAddress,
+    PoisonMessage,
     StoreUnavailable,
 )
+from notification_consumer.domain.events import TaskEvent, parse_event
 from notification_consumer.service.ports import DeadLetters, Directory, Mailer
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class EmailDispatcher:
         dead_letters: DeadLetters,
         sender: str,
         message_domain: str,
+        console_url: str,
         policy: RetryPolicy = DEFAULT_POLICY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
@@ -60,6 +63,7 @@ class EmailDispatcher:
         self._dead_letters = dead_letters
         self._sender = sender
         self._domain = message_domain
+        self._console_url = console_url
         self._policy = policy
         self._now = clock
         self._sleep = sleep
@@ -86,7 +90,7 @@ class EmailDispatcher:
                 return Dispatch.IDLE
             notification = due.notification
             try:
-                recipient = self._directory.email_of(notification.owner_id)
+                recipient = self._directory.recipient_of(notification.owner_id)
             except NoEmailAddress as error:
                 uow.deliveries.mark_skipped(notification.event_id, str(error), now)
                 uow.commit()
@@ -94,7 +98,14 @@ class EmailDispatcher:
                 return Dispatch.SKIPPED
             except DirectoryUnavailable as error:
                 return self._retry(uow, due, f"user directory: {error}", now)
-            email = email_for(notification, recipient, self._sender, self._domain)
+            email = email_for(
+                notification,
+                _event_of(due),
+                recipient,
+                self._sender,
+                self._domain,
+                self._console_url,
+            )
             try:
                 transmission = self._mailer.prepare(email)
             except MailUnavailable as error:
@@ -102,7 +113,7 @@ class EmailDispatcher:
             except MailRejected as error:
                 return self._give_up(uow, due, f"SMTP refused: {error}", now)
             try:
-                uow.deliveries.mark_sending(notification.event_id, recipient, now)
+                uow.deliveries.mark_sending(notification.event_id, recipient.address, now)
                 uow.commit()
             except BaseException:
                 transmission.abandon()
@@ -176,6 +187,14 @@ class EmailDispatcher:
                 if pause is None:
                     raise
                 self._sleep(pause)
+
+
+def _event_of(due: DueEmail) -> TaskEvent | None:
+    """The event the notification was made from: what changed, and the due date."""
+    try:
+        return parse_event(due.source.value)
+    except PoisonMessage:  # it parsed when it was stored; a record without it says less
+        return None
 
 
 def _log(due: DueEmail, message: str, level: int = logging.INFO, **fields: object) -> None:

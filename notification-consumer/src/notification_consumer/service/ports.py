@@ -3,13 +3,14 @@
 from typing import Protocol
 from uuid import UUID
 
-from notification_consumer.domain.emails import Email
+from notification_consumer.domain.emails import Email, Recipient
 from notification_consumer.domain.events import RawMessage
 
 
 class Directory(Protocol):
-    def email_of(self, owner_id: UUID) -> str:
-        """The owner's address. Raises NoEmailAddress or DirectoryUnavailable."""
+    def recipient_of(self, owner_id: UUID) -> Recipient:
+        """The owner's address, name and time zone. Raises NoEmailAddress or
+        DirectoryUnavailable."""
         ...
 
 
