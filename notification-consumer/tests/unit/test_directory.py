@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from notification_consumer.adapters.keycloak import KeycloakDirectory
+from notification_consumer.domain.emails import Recipient
 from notification_consumer.domain.errors import DirectoryUnavailable, NoEmailAddress
 
 ALICE = uuid.UUID("00000000-0000-7000-8000-00000000a11c")
@@ -96,6 +97,25 @@ def test_an_address_is_looked_up_once_then_cached_until_it_expires(
     assert users.recipient_of(ALICE).address == "alice@new.example.test"
     assert state.lookups == 2
     assert state.tokens_issued == 1
+
+
+def test_the_recipient_has_the_users_name_and_zoneinfo_attribute(
+    realm: tuple[Realm, str],
+) -> None:
+    state, url = realm
+    state.users[str(ALICE)].update(
+        firstName=" Alice ", lastName="Liddell", attributes={"zoneinfo": ["Europe/Berlin"]}
+    )
+    assert directory(url, Clock()).recipient_of(ALICE) == Recipient(
+        "alice@example.test", "Alice Liddell", "Europe/Berlin"
+    )
+
+
+def test_without_a_name_or_zone_the_recipient_has_the_address_only(
+    realm: tuple[Realm, str],
+) -> None:
+    _state, url = realm
+    assert directory(url, Clock()).recipient_of(ALICE) == Recipient("alice@example.test", "", None)
 
 
 def test_an_unknown_owner_is_remembered_for_a_minute(realm: tuple[Realm, str]) -> None:

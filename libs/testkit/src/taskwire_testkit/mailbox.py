@@ -25,6 +25,12 @@ class Mailbox:
         mails: list[dict[str, Any]] = response.json()
         return mails
 
+    def source(self, mail_id: str) -> bytes:
+        """The mail exactly as the sink received it (headers and every MIME part)."""
+        response = requests.get(f"{self._url}/{mail_id}/source", timeout=10)
+        response.raise_for_status()
+        return response.content
+
     def event_ids_mailed_to(self, address: str) -> list[str]:
         """The event id of each mail to `address`, one entry per copy received."""
         return [m["headers"].get("x-taskwire-event-id") for m in self.mails_to(address)]
