@@ -3,11 +3,12 @@ and the use case, and wires the layers."""
 
 from flask import Flask
 
-from notification_consumer.api import notifications
+from notification_consumer.api import notifications, preferences
 from notification_consumer.api.errors import register_domain_errors
 from notification_consumer.db.unit_of_work import SqlUnitOfWork
 from notification_consumer.domain.errors import InvalidCursor
 from notification_consumer.service.notifications import NotificationService
+from notification_consumer.service.preferences import PreferenceService
 from notification_consumer.settings import API_SERVICE, Settings
 from taskwire_auth import install_token_check
 from taskwire_observability import Metrics, configure_logging, instrument
@@ -39,7 +40,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret, InvalidCursor)
     )
     api = ProblemApi(app)
+    app.extensions["preference_service"] = PreferenceService(lambda: SqlUnitOfWork(engine))
     api.register_blueprint(notifications.blp)
+    api.register_blueprint(preferences.blp)
     app.register_blueprint(swagger_ui_assets(prefix="/notifications"))
     register_domain_errors(app)
     metrics.start_heartbeat()

@@ -17,6 +17,7 @@ from notification_consumer.domain.errors import (
 )
 from notification_consumer.domain.events import RawMessage, TaskEvent
 from notification_consumer.domain.notifications import Notification
+from notification_consumer.domain.preferences import EmailPreferences
 from taskwire_sql import Position
 
 
@@ -39,6 +40,7 @@ class Store:
     events: dict[UUID, datetime] = field(default_factory=dict)  # id -> processed at
     notifications: dict[UUID, Notification] = field(default_factory=dict)
     deliveries: dict[UUID, Delivery] = field(default_factory=dict)
+    preferences: dict[UUID, EmailPreferences] = field(default_factory=dict)
     commits: int = 0
     down: bool = False  # no connection at all
     commits_fail: bool = False  # the connection is lost at commit time
@@ -172,6 +174,17 @@ class FakeDeliveries:
         self.store.deliveries[event_id] = replace(delivery, updated_at=now, **values)
 
 
+class FakePreferences:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def of(self, owner_id: UUID) -> EmailPreferences:
+        return self.store.preferences.get(owner_id, EmailPreferences())
+
+    def replace(self, owner_id: UUID, preferences: EmailPreferences, now: datetime) -> None:
+        self.store.preferences[owner_id] = preferences
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store and publishes it on commit, like a transaction."""
 
@@ -185,10 +198,12 @@ class FakeUnitOfWork:
             events=dict(self._store.events),
             notifications=dict(self._store.notifications),
             deliveries={k: replace(v) for k, v in self._store.deliveries.items()},
+            preferences=dict(self._store.preferences),
         )
         self.events = FakeEvents(self._work)
         self.notifications = FakeNotifications(self._work)
         self.deliveries = FakeDeliveries(self._work)
+        self.preferences = FakePreferences(self._work)
         return self
 
     def __exit__(
@@ -205,6 +220,7 @@ class FakeUnitOfWork:
         self._store.events = dict(self._work.events)
         self._store.notifications = dict(self._work.notifications)
         self._store.deliveries = {k: replace(v) for k, v in self._work.deliveries.items()}
+        self._store.preferences = dict(self._work.preferences)
         self._store.commits += 1
 
 

@@ -53,6 +53,20 @@ def test_the_openapi_document_describes_the_list(client: FlaskClient) -> None:
     assert "bearer" in spec.json["components"]["securitySchemes"]
 
 
+def test_the_openapi_document_describes_the_preferences(client: FlaskClient) -> None:
+    spec = client.get("/notifications/openapi.json").json
+    assert spec is not None
+    path = spec["paths"]["/notifications/preferences"]
+    assert {"get", "put"} <= set(path)
+    assert {"200", "401", "422"} <= set(path["put"]["responses"])
+
+
+def test_preferences_without_a_bearer_token_are_a_401_problem(client: FlaskClient) -> None:
+    response = client.put("/notifications/preferences", json={"email": {}})
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+
+
 def test_the_docs_page_is_served_with_its_own_assets(client: FlaskClient) -> None:
     page = client.get("/notifications/docs")
     assert page.status_code == 200

@@ -15,7 +15,8 @@ from notification_consumer.domain.errors import (
     MailUnavailable,
     StoreUnavailable,
 )
-from notification_consumer.domain.events import parse_event
+from notification_consumer.domain.events import EventType, parse_event
+from notification_consumer.domain.preferences import EmailPreferences
 from notification_consumer.service.emails import Dispatch, EmailDispatcher
 from notification_consumer.service.events import EventHandler
 
@@ -93,6 +94,20 @@ def test_the_email_of_an_update_says_what_changed_in_the_owners_zone(world: Worl
     assert "title: \u201cDraft\u201d -> \u201cFinal\u201d" in mail.text
     assert "Task updated on Tue 24 Nov 2026, 13:00 CET." in mail.text  # 12:00 UTC, Berlin
     assert "http://console.example.test/#/tasks/" in mail.html
+
+
+def test_an_opted_out_type_is_stored_but_its_email_skipped(world: World) -> None:
+    world.store.preferences[OWNER] = EmailPreferences.of({EventType.UPDATED: False})
+    updated = world.event(event_type="task.updated")
+    created = world.event(event_type="task.created")
+    assert world.dispatcher.deliver_next() is Dispatch.SKIPPED
+    assert world.dispatcher.deliver_next() is Dispatch.SENT
+    assert world.status(updated) is DeliveryStatus.SKIPPED
+    assert world.status(created) is DeliveryStatus.SENT
+    assert [dict(m.headers)["X-Taskwire-Event-Type"] for m in world.mailer.delivered] == [
+        "task.created"
+    ]
+    assert len(world.store.notifications) == 2
 
 
 def test_the_email_is_recorded_as_sending_before_its_body_goes_out(world: World) -> None:

@@ -8,8 +8,9 @@ from taskwire_observability.problems import problem
 
 # Why each error status can happen, as the OpenAPI document tells it.
 WHY = {
+    400: "The body is not JSON.",
     401: "No valid bearer token (missing, expired, forged, or its session ended).",
-    422: "A bad `limit`, an unknown parameter, or a cursor not issued to you.",
+    422: "A bad `limit`, an unknown parameter or event type, or a cursor not issued to you.",
     503: "The notifications store is unavailable for a moment; see `Retry-After`.",
 }
 documented = ProblemResponses(WHY)

@@ -29,6 +29,29 @@ class NotificationPageSchema(ma.Schema):
     )
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON's true or false only: not "yes", 1 or "false"."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class PreferencesSchema(ma.Schema):
+    """`{email: {<event type>: true|false}}`: false means stored but not e-mailed."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    email = fields.Dict(
+        keys=fields.String(validate=validate.OneOf([t.value for t in EventType])),
+        values=JsonBoolean(),
+        required=True,
+        metadata={"example": {"task.created": True, "task.updated": False}},
+    )
+
+
 class NotificationListArgs(ma.Schema):
     class Meta:
         unknown = ma.RAISE

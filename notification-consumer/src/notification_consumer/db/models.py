@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, LargeBinary, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -24,6 +24,17 @@ class ProcessedEventRow(Base):
     partition: Mapped[int] = mapped_column(Integer)
     offset: Mapped[int] = mapped_column(BigInteger)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EmailPreferenceRow(Base):
+    """An owner's choice for one event type; no row: e-mailed (the default)."""
+
+    __tablename__ = "email_preferences"
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    event_type: Mapped[str] = mapped_column(Text, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class NotificationRow(Base):

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 from notification_consumer.db.deliveries import EmailDeliveries
 from notification_consumer.db.events import ProcessedEvents
 from notification_consumer.db.notifications import NotificationRepository
+from notification_consumer.db.preferences import EmailPreferenceRepository
 from notification_consumer.domain.errors import StoreUnavailable
 from taskwire_sql import SqlTransaction, TransactionScope
 
@@ -15,6 +16,7 @@ class UnitOfWork(TransactionScope, Protocol):
     events: ProcessedEvents
     notifications: NotificationRepository
     deliveries: EmailDeliveries
+    preferences: EmailPreferenceRepository
 
 
 class SqlUnitOfWork(SqlTransaction):
@@ -27,3 +29,4 @@ class SqlUnitOfWork(SqlTransaction):
         self.events = ProcessedEvents(connection)
         self.notifications = NotificationRepository(connection)
         self.deliveries = EmailDeliveries(connection)
+        self.preferences = EmailPreferenceRepository(connection)

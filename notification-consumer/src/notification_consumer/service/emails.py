@@ -89,6 +89,12 @@ class EmailDispatcher:
             if due is None:
                 return Dispatch.IDLE
             notification = due.notification
+            if not uow.preferences.of(notification.owner_id).wants(notification.type):
+                reason = f"the owner opted out of e-mails of {notification.type.value}"
+                uow.deliveries.mark_skipped(notification.event_id, reason, now)
+                uow.commit()
+                _log(due, "e-mail skipped", level=logging.DEBUG, reason=reason)
+                return Dispatch.SKIPPED
             try:
                 recipient = self._directory.recipient_of(notification.owner_id)
             except NoEmailAddress as error:
