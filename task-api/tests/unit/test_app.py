@@ -116,3 +116,24 @@ def test_the_openapi_spec_declares_the_servers_limits(client: FlaskClient) -> No
         fields = spec["components"]["schemas"][body]["properties"]
         assert (fields["title"]["minLength"], fields["title"]["maxLength"]) == (1, 200)
         assert fields["description"]["maxLength"] == 10_000
+
+
+def test_try_it_out_on_the_task_lists_sends_no_filter_unless_asked(client: FlaskClient) -> None:
+    # Swagger UI pre-fills each parameter's example (or default) into "Try it out"; a filter
+    # pre-filled that way (due_before and due_after on one instant) lists nothing at all.
+    spec = client.get("/openapi.json").json
+    assert spec is not None
+    narrowing = {"due_before", "due_after", "q", "status", "owner_id", "cursor"}
+    for path in ("/tasks", "/admin/tasks"):
+        parameters = spec["paths"][path]["get"]["parameters"]
+        filters = [p for p in parameters if p["in"] == "query" and p["name"] in narrowing]
+        assert filters, path
+        for parameter in filters:
+            schema = parameter.get("schema", {})
+            items = schema.get("items", {})
+            prefilled = [
+                key
+                for key in ("example", "examples", "default")
+                if key in parameter or key in schema or key in items
+            ]
+            assert prefilled == [], f"{path} ?{parameter['name']} is pre-filled by {prefilled}"

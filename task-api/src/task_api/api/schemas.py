@@ -105,9 +105,27 @@ class PageArgs(Strict):
     )
 
 
+# Query filters carry no example: Swagger UI's "Try it out" fills every example in, and a
+# filter pre-filled by the documentation would make the first list a newcomer asks for come
+# back empty. A request without filters lists every task of the caller.
+DATE_FILTER = {"format": "date-time"}
+
+
 class TaskListArgs(PageArgs):
-    due_before = Instant(metadata=RFC3339)
-    due_after = Instant(metadata=RFC3339)
+    due_before = Instant(
+        metadata={
+            **DATE_FILTER,
+            "description": "Only tasks due before this instant (RFC 3339 with offset, e.g."
+            " `2026-12-01T17:00:00+00:00`); tasks without a due date count as due last.",
+        }
+    )
+    due_after = Instant(
+        metadata={
+            **DATE_FILTER,
+            "description": "Only tasks due after this instant (RFC 3339 with offset);"
+            " tasks without a due date never match.",
+        }
+    )
     q = Text(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Case-insensitive substring of the title."},
