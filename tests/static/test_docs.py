@@ -23,3 +23,16 @@ def test_every_make_target_the_readme_names_exists() -> None:
     named = set(re.findall(r"\bmake ([a-z0-9-]+)", readme))
     assert {"up", "test"} <= named
     assert named <= targets, named - targets
+
+
+def test_every_relative_link_of_the_docs_points_at_a_file_of_the_repository() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:|#", target):
+                continue  # a URL or an anchor of the same page
+            path = (page.parent / target.split("#", 1)[0]).resolve()
+            if not (path.is_relative_to(ROOT) and path.exists()):
+                broken.append(f"{page.relative_to(ROOT)}: {target}")
+    assert broken == []
