@@ -112,6 +112,7 @@ def test_the_openapi_spec_declares_the_servers_limits(client: FlaskClient) -> No
     assert query["cursor"]["maxLength"] == 512
     assert (query["q"]["minLength"], query["q"]["maxLength"]) == (1, 200)
     assert (query["limit"]["minimum"], query["limit"]["maximum"]) == (1, 100)
+    assert query["status"]["maxItems"] == 10
     for body in ("TaskCreate", "TaskPatch"):
         fields = spec["components"]["schemas"][body]["properties"]
         assert (fields["title"]["minLength"], fields["title"]["maxLength"]) == (1, 200)

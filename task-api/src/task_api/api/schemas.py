@@ -101,6 +101,7 @@ class PageArgs(Strict):
     status = fields.List(
         fields.Enum(Status, by_value=True),
         load_default=list,
+        validate=validate.Length(max=10),
         metadata={"description": "Repeat to match any of several statuses."},
     )
 
