@@ -5,7 +5,7 @@ the facade's per-address login limit (the real Keycloak, realm as imported from 
 import pytest
 import requests
 
-from taskwire_testkit import Stack
+from taskwire_testkit import Stack, master_admin_grant
 
 ADMIN = {"username": "taskadmin", "password": "taskadmin-password"}
 
@@ -46,15 +46,5 @@ def test_the_facades_login_client_with_its_secret_gets_tokens_for_task_api(stack
 
 
 def test_the_master_realms_admin_cli_still_serves_the_dev_admin(stack: Stack) -> None:
-    master = stack.realm.replace("/realms/taskwire", "/realms/master")
-    response = requests.post(
-        f"{master}/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": "admin",
-            "password": "admin",
-        },
-        timeout=10,
-    )
+    response = master_admin_grant(stack)
     assert response.status_code == 200, response.text

@@ -7,7 +7,7 @@ import jwt
 import pytest
 import requests
 
-from taskwire_testkit import Stack
+from taskwire_testkit import Stack, master_admin_grant
 
 from .conftest import Caller, assert_problem
 
@@ -48,17 +48,7 @@ def test_a_token_of_another_client_without_the_task_api_audience_is_refused(
 
 
 def test_a_token_of_another_realm_is_refused(stack: Stack, alice: Caller) -> None:
-    master = stack.realm.replace("/realms/taskwire", "/realms/master")
-    response = requests.post(
-        f"{master}/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": "admin",
-            "password": "admin",
-        },
-        timeout=10,
-    )
+    response = master_admin_grant(stack)
     assert response.status_code == 200, response.text
     _refused(alice, response.json()["access_token"])
 

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from taskwire_testkit import Stack
+from taskwire_testkit import Stack, master_admin_grant
 
 PASSWORD = "correct-horse-battery"
 TIMEOUT = 10
@@ -116,17 +116,7 @@ class KeycloakAdmin:
 
     @classmethod
     def master(cls, stack: Stack) -> "KeycloakAdmin":
-        master = stack.realm.replace("/realms/taskwire", "/realms/master")
-        response = requests.post(
-            f"{master}/protocol/openid-connect/token",
-            data={
-                "grant_type": "password",
-                "client_id": "admin-cli",
-                "username": "admin",
-                "password": "admin",
-            },
-            timeout=TIMEOUT,
-        )
+        response = master_admin_grant(stack)
         response.raise_for_status()
         return cls(stack, response.json()["access_token"])
 

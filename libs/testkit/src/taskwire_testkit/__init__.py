@@ -9,7 +9,7 @@ from taskwire_testkit.notification_outcome import (
 from taskwire_testkit.notification_store import NotificationStore
 from taskwire_testkit.stack import Stack
 from taskwire_testkit.supervisor import supervisorctl
-from taskwire_testkit.users import User, Users
+from taskwire_testkit.users import User, Users, master_admin_grant
 
 __all__ = [
     "Emails",
@@ -20,5 +20,6 @@ __all__ = [
     "Users",
     "assert_every_event_notified_exactly_once",
     "assert_no_event_emailed_twice",
+    "master_admin_grant",
     "supervisorctl",
 ]

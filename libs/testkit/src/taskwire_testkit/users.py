@@ -42,6 +42,22 @@ def password_grant(stack: Stack, username: str, password: str) -> dict[str, str]
     return tokens
 
 
+def master_admin_grant(stack: Stack) -> requests.Response:
+    """The dev bootstrap admin's password grant at the master realm's `admin-cli` (untouched by
+    the taskwire realm's no-direct-grants rule)."""
+    master = stack.realm.replace("/realms/taskwire", "/realms/master")
+    return requests.post(
+        f"{master}/protocol/openid-connect/token",
+        data={
+            "grant_type": "password",
+            "client_id": "admin-cli",
+            "username": "admin",
+            "password": "admin",
+        },
+        timeout=TIMEOUT,
+    )
+
+
 class Users:
     """Makes unique users for one test session and deletes them at its end."""
 
