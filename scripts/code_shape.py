@@ -25,7 +25,9 @@ def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     files = source_files(root)
-    sizes = sorted(((len(p.read_text().splitlines()), str(p.relative_to(root))) for p in files), reverse=True)
+    sizes = sorted(
+        ((len(p.read_text().splitlines()), str(p.relative_to(root))) for p in files), reverse=True
+    )
     funcs = sorted((f for p in files for f in functions(p)), reverse=True)
     print("largest functions (lines):")
     for length, name in funcs[:top]:

@@ -40,8 +40,10 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from psycopg2.extras import LogicalReplicationConnection, execute_values
 
 from task_api.domain.events import task_event
-from task_api.domain.tasks import EventType, Task
+from task_api.domain.tasks import Task
 from task_api.relay.producer import KafkaPublisher
+from taskwire_events import EventType
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_sql import uuid7
 from taskwire_testkit import Stack
 
@@ -261,7 +263,7 @@ def wal_relay(stack: Stack, log: Path) -> Iterator[tuple[float, float]]:
 @contextmanager
 def polling_relay_running(stack: Stack, batch: int) -> Iterator[float]:
     """The polling relay in a thread, until the block ends; yields when it started."""
-    publisher = KafkaPublisher(stack.kafka, TOPIC, "bench-polling-relay")
+    publisher = KafkaPublisher(KafkaClients(stack.kafka), TOPIC, "bench-polling-relay")
     stop = threading.Event()
     relay = threading.Thread(
         target=polling_relay.run,

@@ -12,7 +12,8 @@ import pytest
 from psycopg2.extras import LogicalReplicationConnection, ReplicationCursor
 
 from task_api.domain.events import task_event
-from task_api.domain.tasks import EventType, Task
+from task_api.domain.tasks import Task
+from taskwire_events import EventType
 from taskwire_testkit import Stack
 
 RELAY_PASSWORD = "task-relay-dev-only-password"

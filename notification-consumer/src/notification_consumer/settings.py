@@ -3,6 +3,7 @@ worker are one service and share them)."""
 
 from dataclasses import dataclass
 
+from taskwire_events import TASK_EVENTS, TASK_EVENTS_DLQ
 from taskwire_observability.settings_env import optional, setting
 
 # The worker: its heartbeat and consumer metrics say whether notifications are being made.
@@ -74,8 +75,8 @@ class Settings:
                 "NOTIFICATIONS_CURSOR_SECRET", "notifications-cursor-dev-only-secret"
             ),
             kafka_bootstrap=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-            topic=setting("KAFKA_TOPIC_EVENTS", "task-events"),
-            dlq_topic=setting("KAFKA_TOPIC_DLQ", "task-events.dlq"),
+            topic=setting("KAFKA_TOPIC_EVENTS", TASK_EVENTS),
+            dlq_topic=setting("KAFKA_TOPIC_DLQ", TASK_EVENTS_DLQ),
             consumer_group=setting("NOTIFICATIONS_CONSUMER_GROUP", "notification-consumer"),
             instance_id=optional("NOTIFICATION_WORKER_INSTANCE_ID"),
             smtp_host=setting("SMTP_HOST", "127.0.0.1"),

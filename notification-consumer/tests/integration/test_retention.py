@@ -18,11 +18,12 @@ from notification_consumer.db.events import PRUNE
 from notification_consumer.db.models import EmailDeliveryRow, NotificationRow, ProcessedEventRow
 from notification_consumer.db.unit_of_work import SqlUnitOfWork
 from notification_consumer.domain.emails import DeliveryStatus
-from notification_consumer.domain.events import RawMessage, parse_event
+from notification_consumer.domain.events import parse_event
 from notification_consumer.domain.retention import RetentionPolicy
 from notification_consumer.service.events import EventHandler
 from notification_consumer.service.retention import ProcessedEventPruner, SettledEmailPruner
 from notification_consumer.settings import Settings
+from taskwire_events import RawMessage
 
 from .conftest import cloud_event
 

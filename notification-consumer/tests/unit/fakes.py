@@ -15,9 +15,10 @@ from notification_consumer.domain.errors import (
     NoEmailAddress,
     StoreUnavailable,
 )
-from notification_consumer.domain.events import RawMessage, TaskEvent
+from notification_consumer.domain.events import TaskEvent
 from notification_consumer.domain.notifications import Notification
 from notification_consumer.domain.preferences import EmailPreferences
+from taskwire_events import RawMessage
 from taskwire_sql import Position
 
 

@@ -4,7 +4,7 @@ import json
 from typing import Any
 from uuid import UUID, uuid4
 
-from notification_consumer.domain.events import RawMessage
+from taskwire_events import RawMessage
 
 OWNER = UUID("00000000-0000-7000-8000-00000000a11c")
 

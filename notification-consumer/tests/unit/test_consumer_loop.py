@@ -10,8 +10,9 @@ from uuid import UUID
 from kafka import TopicPartition
 
 from notification_consumer.adapters.kafka import EventConsumer
-from notification_consumer.domain.events import RawMessage, TaskEvent
+from notification_consumer.domain.events import TaskEvent
 from notification_consumer.service.events import EventHandler, Outcome
+from taskwire_events import RawMessage
 
 from .fakes import FakeDeadLetters, FakeUnitOfWork, Store
 from .samples import cloud_event

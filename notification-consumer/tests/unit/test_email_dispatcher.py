@@ -15,10 +15,11 @@ from notification_consumer.domain.errors import (
     MailUnavailable,
     StoreUnavailable,
 )
-from notification_consumer.domain.events import EventType, parse_event
+from notification_consumer.domain.events import parse_event
 from notification_consumer.domain.preferences import EmailPreferences
 from notification_consumer.service.emails import Dispatch, EmailDispatcher
 from notification_consumer.service.events import EventHandler
+from taskwire_events import EventType
 
 from .fakes import FakeDeadLetters, FakeDirectory, FakeMailer, FakeUnitOfWork, Store
 from .samples import OWNER, cloud_event, raw

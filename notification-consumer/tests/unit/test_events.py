@@ -6,7 +6,8 @@ from uuid import UUID
 import pytest
 
 from notification_consumer.domain.errors import PoisonMessage
-from notification_consumer.domain.events import EventType, parse_event
+from notification_consumer.domain.events import parse_event
+from taskwire_events import EventType
 
 from .samples import OWNER, cloud_event
 

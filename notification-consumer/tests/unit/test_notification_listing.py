@@ -7,9 +7,9 @@ from uuid import UUID
 import pytest
 
 from notification_consumer.domain.errors import InvalidCursor
-from notification_consumer.domain.events import EventType
 from notification_consumer.domain.notifications import Notification
 from notification_consumer.service.notifications import NotificationService
+from taskwire_events import EventType
 from taskwire_sql import CursorCodec, uuid7
 
 from .fakes import FakeUnitOfWork, Store

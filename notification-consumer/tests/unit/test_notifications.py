@@ -7,8 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from notification_consumer.domain.events import EventType, parse_event
+from notification_consumer.domain.events import parse_event
 from notification_consumer.domain.notifications import message_for, notification_for
+from taskwire_events import EventType
 
 from .samples import OWNER, cloud_event
 

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from task_api.db.unit_of_work import SqlUnitOfWork
 from task_api.domain.errors import InvalidCursor
 from task_api.domain.events import task_event
-from task_api.domain.tasks import EventType, Task
+from task_api.domain.tasks import Task
 from task_api.relay.pgoutput import Commit, Decoder, Insert
 from task_api.service.tasks import TaskService
+from taskwire_events import EventType
 from taskwire_sql import CursorCodec, uuid7
 from taskwire_testkit import Stack
 

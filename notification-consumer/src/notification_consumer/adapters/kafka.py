@@ -21,9 +21,10 @@ from notification_consumer.domain.errors import (
     PoisonMessage,
     StoreUnavailable,
 )
-from notification_consumer.domain.events import RawMessage, TaskEvent, parse_event
+from notification_consumer.domain.events import TaskEvent, parse_event
 from notification_consumer.service.events import EventHandler, Outcome
 from notification_consumer.service.ports import DeadLetters
+from taskwire_events import RawMessage
 from taskwire_observability import Metrics
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from flask_smorest import Blueprint
 
 from notification_consumer.api.errors import documented
 from notification_consumer.api.schemas import PreferencesSchema
-from notification_consumer.domain.events import EventType
 from notification_consumer.service.preferences import PreferenceService
 from taskwire_auth import authenticated, current_principal
+from taskwire_events import EventType
 
 blp = Blueprint(
     "preferences",

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from notification_consumer.domain.events import EventType
+from taskwire_events import EventType
 
 RFC3339 = {"format": "date-time", "example": "2026-12-01T17:00:00+00:00"}
 

@@ -14,8 +14,8 @@ from sqlalchemy import Connection, Integer, Table, Update, bindparam, delete, se
 from notification_consumer.db.models import EmailDeliveryRow, NotificationRow, ProcessedEventRow
 from notification_consumer.db.notifications import notification
 from notification_consumer.domain.emails import SETTLED, DeliveryStatus
-from notification_consumer.domain.events import RawMessage
 from notification_consumer.domain.notifications import Notification
+from taskwire_events import RawMessage
 
 TABLE = cast(Table, EmailDeliveryRow.__table__)
 NOTIFICATIONS = cast(Table, NotificationRow.__table__)

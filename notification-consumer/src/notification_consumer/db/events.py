@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from notification_consumer.db.models import EmailDeliveryRow, ProcessedEventRow
 from notification_consumer.domain.emails import SETTLED, DeliveryStatus
-from notification_consumer.domain.events import RawMessage, TaskEvent
+from notification_consumer.domain.events import TaskEvent
+from taskwire_events import RawMessage
 
 TABLE = cast(Table, ProcessedEventRow.__table__)
 DELIVERIES = cast(Table, EmailDeliveryRow.__table__)

@@ -8,8 +8,8 @@ from uuid import UUID
 from sqlalchemy import Connection, Table, select, tuple_
 
 from notification_consumer.db.models import NotificationRow
-from notification_consumer.domain.events import EventType
 from notification_consumer.domain.notifications import Notification
+from taskwire_events import EventType
 from taskwire_sql import Position
 
 TABLE = cast(Table, NotificationRow.__table__)

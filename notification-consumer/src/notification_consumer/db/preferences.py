@@ -8,8 +8,8 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 
 from notification_consumer.db.models import EmailPreferenceRow
-from notification_consumer.domain.events import EventType
 from notification_consumer.domain.preferences import EmailPreferences
+from taskwire_events import EventType
 
 TABLE = cast(Table, EmailPreferenceRow.__table__)
 OF_OWNER = select(TABLE.c.event_type, TABLE.c.enabled).where(

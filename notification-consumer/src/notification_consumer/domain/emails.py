@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from notification_consumer.domain.events import EventType, TaskEvent
+from notification_consumer.domain.events import TaskEvent
 from notification_consumer.domain.notifications import (
     Notification,
     change_words,
     moment_words,
 )
+from taskwire_events import EventType
 
 SUBJECT_MAX = 150
 _ZONE_MAX = 64

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
-from notification_consumer.domain.events import EventType, FieldChange, TaskEvent
+from notification_consumer.domain.events import FieldChange, TaskEvent
+from taskwire_events import EventType
 
 _STATUS_WORDS = {"todo": "to do", "in_progress": "in progress", "done": "done"}
 _FIELD_WORDS = {

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from notification_consumer.domain.events import EventType
+from taskwire_events import EventType
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from enum import StrEnum
 from uuid import UUID
 
 from notification_consumer.db.unit_of_work import UnitOfWork
-from notification_consumer.domain.events import RawMessage, TaskEvent
+from notification_consumer.domain.events import TaskEvent
 from notification_consumer.domain.notifications import notification_for
+from taskwire_events import RawMessage
 from taskwire_sql import uuid7
 
 

@@ -4,7 +4,7 @@ from typing import Protocol
 from uuid import UUID
 
 from notification_consumer.domain.emails import Email, Recipient
-from notification_consumer.domain.events import RawMessage
+from taskwire_events import RawMessage
 
 
 class Directory(Protocol):

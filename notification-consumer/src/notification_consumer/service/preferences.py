@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from notification_consumer.db.unit_of_work import UnitOfWork
-from notification_consumer.domain.events import EventType
 from notification_consumer.domain.preferences import EmailPreferences
+from taskwire_events import EventType
 
 
 class PreferenceService:

@@ -1,13 +1,14 @@
-"""CloudEvents 1.0 envelopes for task events (contract section 4)."""
+"""The CloudEvent of a task change (contract section 4): the envelope is the events library's,
+`data` is the task as the API shows it."""
 
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from task_api.domain.tasks import EventType, Task
+from task_api.domain.tasks import Task
+from taskwire_events import EventType, cloud_event
 
 SOURCE = "urn:taskwire:task-api"
-SPEC_VERSION = "1.0"
 
 
 def task_event(
@@ -23,16 +24,4 @@ def task_event(
     data: dict[str, Any] = {**task.as_api(), "owner_id": str(task.owner_id)}
     if changes:
         data["changes"] = changes
-    event: dict[str, Any] = {
-        "specversion": SPEC_VERSION,
-        "id": str(event_id),
-        "source": SOURCE,
-        "type": event_type.value,
-        "subject": str(task.id),
-        "time": now.isoformat(),
-        "datacontenttype": "application/json",
-        "data": data,
-    }
-    if request_id:
-        event["requestid"] = request_id  # extension attribute: follows the change to the mail
-    return event
+    return cloud_event(event_id, event_type, SOURCE, task.id, now, data, request_id)

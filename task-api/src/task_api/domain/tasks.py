@@ -6,18 +6,13 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from taskwire_events import EventType
+
 
 class Status(StrEnum):
     TODO = "todo"
     IN_PROGRESS = "in_progress"
     DONE = "done"
-
-
-class EventType(StrEnum):
-    CREATED = "task.created"
-    UPDATED = "task.updated"
-    COMPLETED = "task.completed"
-    DELETED = "task.deleted"
 
 
 EDITABLE = ("title", "description", "status", "due_date")

@@ -12,7 +12,6 @@ import psycopg2
 from kafka.errors import KafkaError
 
 from task_api.relay.acks import Acked, DeliveryFailed
-from task_api.relay.backoff import Backoff
 from task_api.relay.health import Status, start_health_server
 from task_api.relay.leadership import Leadership, LeadershipLost, SlotUnusable
 from task_api.relay.log_lines import configure_relay_logging
@@ -21,6 +20,8 @@ from task_api.relay.producer import KafkaPublisher
 from task_api.relay.records import OutboxRecord
 from task_api.relay.session import StreamSession
 from task_api.relay.settings import SERVICE, RelaySettings
+from taskwire_events import Backoff
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability import Metrics
 from taskwire_observability.sentry import init_sentry
 
@@ -87,7 +88,7 @@ class Relay:
             flush = ERROR_FLUSH
             try:
                 publisher = KafkaPublisher(
-                    s.kafka_bootstrap, s.topic, f"taskwire-relay-{s.instance}"
+                    KafkaClients(s.kafka_bootstrap), s.topic, f"taskwire-relay-{s.instance}"
                 )
                 connection, stream = leadership.open_stream()
                 session = StreamSession(

@@ -2,21 +2,20 @@
 
 import logging
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from task_api.relay.acks import Delivery
 from task_api.relay.records import OutboxRecord
+from taskwire_events.kafka_clients import KafkaClients
 
 log = logging.getLogger(__name__)
 
 
 class KafkaPublisher:
-    def __init__(self, bootstrap_servers: str, topic: str, client_id: str) -> None:
+    def __init__(self, clients: KafkaClients, topic: str, client_id: str) -> None:
         self._topic = topic
-        self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap_servers.split(","),
-            client_id=client_id,
+        self._producer = clients.producer(
+            client_id,
             acks="all",
             enable_idempotence=True,  # explicit: a conflicting setting raises instead of
             # silently turning idempotence off

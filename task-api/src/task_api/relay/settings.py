@@ -4,6 +4,7 @@ import os
 import socket
 from dataclasses import dataclass
 
+from taskwire_events import TASK_EVENTS
 from taskwire_observability.settings_env import optional, setting
 
 SERVICE = "relay"
@@ -35,7 +36,7 @@ class RelaySettings:
                 "postgresql://task_relay:task-relay-dev-only-password@127.0.0.1:5432/tasks",
             ),
             kafka_bootstrap=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-            topic=setting("RELAY_TOPIC", "task-events"),
+            topic=setting("RELAY_TOPIC", TASK_EVENTS),
             publication=setting("RELAY_PUBLICATION", "taskwire_outbox"),
             slot=setting("RELAY_SLOT", "taskwire_relay"),
             http_host=setting("RELAY_BIND_HOST", "127.0.0.1"),

@@ -13,7 +13,8 @@ from task_api.domain import tasks
 from task_api.domain.errors import IdempotencyKeyReused, PreconditionFailed, TaskNotFound
 from task_api.domain.events import task_event
 from task_api.domain.listing import TaskFilter
-from task_api.domain.tasks import Change, EventType, Task
+from task_api.domain.tasks import Change, Task
+from taskwire_events import EventType
 from taskwire_sql import CursorCodec, Position, uuid7
 
 IDEMPOTENCY_TTL = timedelta(hours=24)

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from task_api.relay.producer import KafkaPublisher
 from task_api.relay.records import OutboxRecord
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_testkit import (
     Emails,
     Mailbox,
@@ -202,7 +203,7 @@ def test_kafka_stopped_for_20_seconds_loses_nothing_and_writes_go_on(
     during: dict[str, int] = {}
     spare_topic = f"test-relay-spare-{uuid.uuid4().hex[:8]}"
     _topics(stack, create=(spare_topic,))
-    spare = KafkaPublisher(stack.kafka, spare_topic, SPARE_CLIENT)
+    spare = KafkaPublisher(KafkaClients(stack.kafka), spare_topic, SPARE_CLIENT)
     spare_deliveries = []
 
     def stop_kafka_for_20_seconds() -> None:

@@ -1,7 +1,7 @@
 """Reconnection backoff: doubling, capped, jittered, reset after a success; and the lock key."""
 
-from task_api.relay.backoff import Backoff
 from task_api.relay.leadership import lock_key
+from taskwire_events import Backoff
 
 
 def test_delays_double_up_to_the_cap() -> None:

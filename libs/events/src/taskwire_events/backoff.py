@@ -1,7 +1,12 @@
-"""Capped exponential backoff with jitter, for reconnecting to PostgreSQL and Kafka."""
+"""Capped exponential backoff: how every retry loop of the event pipeline paces itself
+(reconnecting to PostgreSQL or Kafka, a stalled batch, a refused e-mail, a failing event)."""
 
 import random
 from collections.abc import Callable
+
+
+def _no_jitter() -> float:
+    return 1.0
 
 
 class Backoff:
@@ -13,9 +18,15 @@ class Backoff:
         self._jitter = jitter
         self._attempt = 0
 
+    @classmethod
+    def steady(cls, base: float, cap: float) -> "Backoff":
+        """Doubling from `base` up to `cap` exactly, for a single loop that no other process
+        retries in lockstep with."""
+        return cls(base, cap, jitter=_no_jitter)
+
     def next(self) -> float:
         """The next delay: doubling from `base` up to `cap`, each drawn from its upper half so
-        that two relays restarting together do not retry in lockstep."""
+        that two processes restarting together do not retry in lockstep."""
         ceiling: float = min(self._cap, self._base * 2.0**self._attempt)
         self._attempt = min(self._attempt + 1, 32)
         return ceiling * (0.5 + self._jitter() / 2)

@@ -1,0 +1,10 @@
+"""The types of task event: past tense, `task.<verb>` (contract section 4)."""
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    CREATED = "task.created"
+    UPDATED = "task.updated"
+    COMPLETED = "task.completed"
+    DELETED = "task.deleted"
