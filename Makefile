@@ -51,7 +51,7 @@ sync:
 	@scripts/stack/prereqs.sh
 	@$(UV) sync --all-packages --frozen --quiet
 
-test: sync lint types unit integration e2e ## The whole suite: lint, types, unit, integration and the Postman run, on the real stack
+test: sync lint types unit integration images e2e ## The whole suite: lint, types, unit, integration, the service images and the Postman run, on the real stack
 
 lint: sync config-check ## ruff, import contracts, shellcheck, config validation
 	$(RUN) ruff check .
@@ -61,8 +61,10 @@ lint: sync config-check ## ruff, import contracts, shellcheck, config validation
 types: sync ## mypy (strict) on every package's src/
 	$(RUN) mypy libs/*/src task-api/src user-facade/src notification-consumer/src
 
-images: ## Build the three service images with podman from their Dockerfiles (opt-in; local stand-in base images; see docs/operations.md)
+images: sync ## Build the three service images with podman and run each program in its image against the running stack
 	@scripts/images/build.sh
+	@$(STACK) up
+	$(PYTEST) tests/images
 
 config-check: ## Validate the stack's configuration files with their own tools
 	@scripts/config-check.sh

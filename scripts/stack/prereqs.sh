@@ -17,6 +17,17 @@ declare -A PACKAGES=(
   [go]=golang-go
   [npm]=npm
   [shellcheck]=shellcheck
+  # The service images, built and run by `make images` (scripts/images/build.sh).
+  [podman]=podman
+  [buildah]=buildah
+  [runc]=runc
+  [mmdebstrap]=mmdebstrap
+  [newuidmap]=uidmap
+  [fuse-overlayfs]=fuse-overlayfs
+  [slirp4netns]=slirp4netns
+  [/usr/lib/podman/netavark]=netavark
+  [/usr/lib/podman/aardvark-dns]=aardvark-dns
+  [/usr/lib/cni/bridge]=containernetworking-plugins
 )
 
 missing=()
