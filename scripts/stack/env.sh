@@ -40,3 +40,4 @@ export KEYCLOAK_VERSION KAFKA_VERSION STATSD_EXPORTER_VERSION
 export RELAY_PORT=${RELAY_PORT:-8004}                      # outbox relay, active or standby
 export RELAY_STANDBY_PORT=${RELAY_STANDBY_PORT:-8005}      # the second relay instance
 export NOTIFICATION_WORKER_PORT=${NOTIFICATION_WORKER_PORT:-8006}  # Kafka consumer worker
+export REMINDERS_PORT=${REMINDERS_PORT:-8007}              # due-date reminder scheduler

@@ -69,6 +69,7 @@ init() {
     -v tasks_owner_password="${TASKS_OWNER_DB_PASSWORD:-tasks-owner-dev-only-password}" \
     -v task_api_password="${TASK_API_DB_PASSWORD:-task-api-dev-only-password}" \
     -v task_relay_password="${TASK_RELAY_DB_PASSWORD:-task-relay-dev-only-password}" \
+    -v task_reminders_password="${TASK_REMINDERS_DB_PASSWORD:-task-reminders-dev-only-password}" \
     -v notifications_owner_password="${NOTIFICATIONS_OWNER_DB_PASSWORD:-notifications-owner-dev-only-password}" \
     -v notification_consumer_password="${NOTIFICATION_CONSUMER_DB_PASSWORD:-notification-consumer-dev-only-password}" \
     -v keycloak_password="${KEYCLOAK_DB_PASSWORD:-keycloak-dev-only-password}" \

@@ -11,7 +11,7 @@ READY_TIMEOUT=${READY_TIMEOUT:-240}
 # Start order: each phase waits for the previous one to be ready.
 INFRA=(postgres)
 BACKING=(kafka keycloak mailsink statsd-exporter prometheus alertmanager)
-SERVICES=(task-api notification-api user-facade gateway relay relay-standby notification-worker)
+SERVICES=(task-api notification-api user-facade gateway relay relay-standby notification-worker reminders)
 ALL=("${INFRA[@]}" "${BACKING[@]}" "${SERVICES[@]}")
 
 component_script() {
@@ -29,6 +29,7 @@ is_ready() {
     notification-worker) http_ready "$NOTIFICATION_WORKER_PORT" ;;
     relay) http_ready "$RELAY_PORT" ;;
     relay-standby) http_ready "$RELAY_STANDBY_PORT" ;;
+    reminders) http_ready "$REMINDERS_PORT" ;;
     *) "$(component_script "$1")" ready >/dev/null 2>&1 ;;
   esac
 }

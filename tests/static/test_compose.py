@@ -373,12 +373,23 @@ def test_every_program_of_an_image_with_migrations_starts_after_them(directory: 
         assert _waits_for(name, migration, "service_completed_successfully"), name
 
 
-@pytest.mark.parametrize("name", sorted(_python_programs()))
+# Programs that talk to no Kafka broker: the reminder scheduler writes only to PostgreSQL (its
+# events reach Kafka through the outbox relay).
+NOT_KAFKA_CLIENTS = {"reminders"}
+
+
+@pytest.mark.parametrize("name", sorted(_python_programs().keys() - NOT_KAFKA_CLIENTS))
 def test_every_kafka_client_waits_for_the_topics_on_the_internal_listener(name: str) -> None:
     bootstrap = _environment(name)["KAFKA_BOOTSTRAP_SERVERS"]
     listeners = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
     assert f"PLAINTEXT://{bootstrap}" in listeners
     assert _waits_for(name, "kafka-init", "service_completed_successfully")
+
+
+@pytest.mark.parametrize("name", sorted(NOT_KAFKA_CLIENTS))
+def test_a_program_that_is_no_kafka_client_gets_no_kafka_address(name: str) -> None:
+    assert "KAFKA_BOOTSTRAP_SERVERS" not in _environment(name)
+    assert "KAFKA_BOOTSTRAP_SERVERS" not in _program_environment(_python_programs()[name])
 
 
 @pytest.mark.parametrize("name", sorted(_python_programs()))

@@ -6,6 +6,7 @@ psql -X -q -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" -d postgres \
   -v tasks_owner_password="$TASKS_OWNER_DB_PASSWORD" \
   -v task_api_password="$TASK_API_DB_PASSWORD" \
   -v task_relay_password="$TASK_RELAY_DB_PASSWORD" \
+  -v task_reminders_password="$TASK_REMINDERS_DB_PASSWORD" \
   -v notifications_owner_password="$NOTIFICATIONS_OWNER_DB_PASSWORD" \
   -v notification_consumer_password="$NOTIFICATION_CONSUMER_DB_PASSWORD" \
   -v keycloak_password="$KEYCLOAK_DB_PASSWORD" \

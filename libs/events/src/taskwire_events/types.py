@@ -8,3 +8,4 @@ class EventType(StrEnum):
     UPDATED = "task.updated"
     COMPLETED = "task.completed"
     DELETED = "task.deleted"
+    DUE_SOON = "task.due_soon"  # the reminder scheduler's: the due date is near (not a change)

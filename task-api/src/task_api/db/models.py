@@ -32,6 +32,8 @@ class TaskRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer)
+    # The due date a `task.due_soon` event was sent for (the reminder scheduler's, migration 0004).
+    reminded_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IdempotencyKeyRow(Base):

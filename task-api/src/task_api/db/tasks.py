@@ -13,7 +13,8 @@ from task_api.domain.tasks import Status, Task
 from taskwire_sql import Position
 
 TABLE = cast(Table, TaskRow.__table__)
-COLUMNS = [c for c in TABLE.c if c.name != "due_key"]  # due_key may hold 'infinity'
+# due_key may hold 'infinity'; reminded_due belongs to the reminder scheduler (db/reminders.py).
+COLUMNS = [c for c in TABLE.c if c.name not in {"due_key", "reminded_due"}]
 INFINITY = sql_cast(literal("infinity"), SqlDateTime(timezone=True))
 
 # The write path's statements are built once: each request only binds its values, so
@@ -33,7 +34,7 @@ class TaskRepository:
     def get(self, owner_id: UUID, task_id: UUID, for_update: bool = False) -> Task | None:
         query = GET_FOR_UPDATE if for_update else GET
         row = self._connection.execute(query, _key(owner_id, task_id)).mappings().first()
-        return _task(row) if row else None
+        return task_of(row) if row else None
 
     def add(self, task: Task) -> None:
         self._connection.execute(INSERT, _values(task))
@@ -45,12 +46,12 @@ class TaskRepository:
 
     def delete(self, owner_id: UUID, task_id: UUID) -> Task | None:
         row = self._connection.execute(DELETE, _key(owner_id, task_id)).mappings().first()
-        return _task(row) if row else None
+        return task_of(row) if row else None
 
     def page(self, wanted: TaskFilter, after: Position | None) -> list[Task]:
         """Up to `limit + 1` tasks after `after`: the extra one tells whether a next page exists."""
         rows = self._connection.execute(page_query(wanted, after)).mappings().all()
-        return [_task(row) for row in rows]
+        return [task_of(row) for row in rows]
 
 
 def page_query(wanted: TaskFilter, after: Position | None) -> Select[Any]:
@@ -106,7 +107,7 @@ def _values(task: Task) -> dict[str, Any]:
     }
 
 
-def _task(row: Any) -> Task:
+def task_of(row: Any) -> Task:
     return Task(
         id=row["id"],
         owner_id=row["owner_id"],

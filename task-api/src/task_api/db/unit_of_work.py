@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 
 from task_api.db.idempotency import IdempotencyKeys
 from task_api.db.outbox import Outbox
+from task_api.db.reminders import ReminderRepository
 from task_api.db.tasks import TaskRepository
 from task_api.domain.errors import StoreUnavailable
 from taskwire_sql import SqlTransaction, TransactionScope
@@ -15,6 +16,7 @@ class UnitOfWork(TransactionScope, Protocol):
     tasks: TaskRepository
     outbox: Outbox
     idempotency: IdempotencyKeys
+    reminders: ReminderRepository
 
 
 class SqlUnitOfWork(SqlTransaction):
@@ -28,3 +30,4 @@ class SqlUnitOfWork(SqlTransaction):
         self.tasks = TaskRepository(connection)
         self.outbox = Outbox(connection)
         self.idempotency = IdempotencyKeys(connection)
+        self.reminders = ReminderRepository(connection)
