@@ -9,7 +9,7 @@ from taskwire_testkit import Mailbox, NotificationStore, Stack, Users
 
 from .conftest import eventually
 
-TYPES = ("task.created", "task.updated", "task.completed", "task.deleted")
+TYPES = ("task.created", "task.updated", "task.completed", "task.deleted", "task.due_soon")
 
 
 def test_preferences_default_to_every_type_and_a_put_replaces_them(

@@ -21,6 +21,7 @@ _HEADLINES = {
     EventType.UPDATED: "Task updated",
     EventType.COMPLETED: "Task completed",
     EventType.DELETED: "Task deleted",
+    EventType.DUE_SOON: "Task due soon",
 }
 
 
@@ -76,6 +77,8 @@ def message_for(event: TaskEvent) -> str:
         return f"Your task {title} was completed. Well done!"
     if event.type is EventType.DELETED:
         return f"Your task {title} was deleted."
+    if event.type is EventType.DUE_SOON:
+        return f"Your task {title} {_due_soon(event)}."
     if event.changes:
         words = "; ".join(
             f"{label} {old} \u2192 {new}" for label, old, new in change_words(event.changes, UTC)
@@ -126,6 +129,16 @@ def moment_words(value: str | datetime, zone: tzinfo) -> str | None:
 def _quoted(title: str) -> str:
     # One line, whatever the title holds: lists and e-mail subjects stay one line each.
     return "\u201c" + " ".join(title.split()) + "\u201d"
+
+
+def _due_soon(event: TaskEvent) -> str:
+    """ "is due …", or "was due …" when the reminder comes after the due date (a scheduler that
+    was down reminds late rather than never)."""
+    words = moment_words(event.due_date or "", UTC)
+    if words is None:
+        return "is due soon"
+    moment = datetime.fromisoformat(event.due_date or "")
+    return f"was due {words}" if moment < event.time else f"is due {words}"
 
 
 def _due(due_date: str | None) -> str:
