@@ -27,6 +27,7 @@ def _principal(sid: str | None = "s1", sub: str = "u1", iat: int = 999_990) -> P
         roles=frozenset({"user"}),
         session_id=sid,
         issued_at=iat,
+        expires_at=iat + 300,
     )
 
 

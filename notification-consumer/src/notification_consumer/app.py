@@ -1,16 +1,21 @@
 """The notification read API's application factory: builds the engine, the token validator
 and the use case, and wires the layers."""
 
+import os
+
 from flask import Flask
 
-from notification_consumer.api import notifications, preferences
+from notification_consumer.adapters.pg_notify import PgListener
+from notification_consumer.api import notifications, preferences, stream
 from notification_consumer.api.errors import register_domain_errors
+from notification_consumer.db.feed import CHANNEL
 from notification_consumer.db.unit_of_work import SqlUnitOfWork
 from notification_consumer.domain.errors import InvalidCursor
 from notification_consumer.service.notifications import NotificationService
 from notification_consumer.service.preferences import PreferenceService
+from notification_consumer.service.stream import NotificationHub, StreamLimits
 from notification_consumer.settings import API_SERVICE, Settings
-from taskwire_auth import install_token_check
+from taskwire_auth import install_token_check, token_validator
 from taskwire_observability import Metrics, configure_logging, instrument
 from taskwire_observability.openapi import openapi_config, swagger_ui_assets
 from taskwire_observability.problem_api import ProblemApi
@@ -43,8 +48,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["preference_service"] = PreferenceService(lambda: SqlUnitOfWork(engine))
     api.register_blueprint(notifications.blp)
     api.register_blueprint(preferences.blp)
+    api.register_blueprint(stream.blp)
     app.register_blueprint(swagger_ui_assets(prefix="/notifications"))
     register_domain_errors(app)
     metrics.start_heartbeat()
+    # One feed poller per process, whatever the number of open streams; the gauge is per
+    # process (each gunicorn worker reports its own).
+    pid = os.getpid()
+    app.extensions["notification_hub"] = NotificationHub(
+        lambda: SqlUnitOfWork(engine),
+        PgListener(settings.database_url, CHANNEL),
+        token_validator(app).session_ended,
+        StreamLimits(
+            settings.streams_per_user, settings.streams_max, settings.stream_heartbeat_seconds
+        ),
+        on_count=lambda count: metrics.gauge("taskwire.notifications.streams", count, pid=pid),
+    ).start()
     app.extensions["engine"] = engine
     return app

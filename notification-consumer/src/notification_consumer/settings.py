@@ -11,6 +11,8 @@ SERVICE = "notification-consumer"
 # The read API reports (requests, heartbeat) under a name of its own, so that it can never
 # hide a dead worker, nor the worker a dead API.
 API_SERVICE = "notification-api"
+# Open notification streams one read-API process holds at most, by default.
+STREAMS_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class Settings:
     jwks_url: str
     audience: str
     cursor_secret: str
+    # read API: GET /notifications/stream, per process (gunicorn.conf.py sizes its connections)
+    streams_per_user: int
+    streams_max: int
+    stream_heartbeat_seconds: float
     # worker
     kafka_bootstrap: str
     topic: str
@@ -74,6 +80,9 @@ class Settings:
             cursor_secret=setting(
                 "NOTIFICATIONS_CURSOR_SECRET", "notifications-cursor-dev-only-secret"
             ),
+            streams_per_user=int(setting("NOTIFICATIONS_STREAMS_PER_USER", "10")),
+            streams_max=int(setting("NOTIFICATIONS_STREAMS_MAX", str(STREAMS_MAX))),
+            stream_heartbeat_seconds=float(setting("NOTIFICATIONS_STREAM_HEARTBEAT_SECONDS", "15")),
             kafka_bootstrap=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
             topic=setting("KAFKA_TOPIC_EVENTS", TASK_EVENTS),
             dlq_topic=setting("KAFKA_TOPIC_DLQ", TASK_EVENTS_DLQ),

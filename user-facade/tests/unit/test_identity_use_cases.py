@@ -169,6 +169,7 @@ def test_who_am_i_shows_the_taskwire_roles_only(world: World) -> None:
         ),
         session_id="sid-1",
         issued_at=1,
+        expires_at=301,
     )
     me = world.service.who_am_i(principal)
     assert me.roles == ["admin", "user"]

@@ -5,6 +5,7 @@ from taskwire_auth.guard import (
     current_principal,
     install_auth,
     install_token_check,
+    token_validator,
 )
 from taskwire_auth.jwks import JwksCache
 from taskwire_auth.logout_tokens import LogoutNotice, LogoutTokenValidator
@@ -26,4 +27,5 @@ __all__ = [
     "current_principal",
     "install_auth",
     "install_token_check",
+    "token_validator",
 ]

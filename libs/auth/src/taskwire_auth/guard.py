@@ -37,6 +37,13 @@ def install_token_check(
     install_auth(app, TokenValidator(keys, issuer, audience, is_revoked=revoked.is_revoked))
 
 
+def token_validator(app: Flask) -> TokenValidator:
+    """The validator that `authenticated` views of `app` use, for work that outlives a request
+    (an event stream asking whether its session ended)."""
+    validator: TokenValidator = app.extensions[_EXTENSION]
+    return validator
+
+
 def current_principal() -> Principal:
     """The caller of the current request; only valid inside an authenticated view."""
     return cast(Principal, g.principal)
@@ -51,7 +58,7 @@ def authenticated(role: str | None = None) -> Callable[[View], View]:
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 return _unauthorized("a bearer token is required", error=None)
-            validator: TokenValidator = current_app.extensions[_EXTENSION]
+            validator = token_validator(current_app)
             try:
                 principal = validator.validate(token.strip())
             except InvalidToken as error:

@@ -45,9 +45,14 @@ class TokenValidator:
         if claims.get("typ") != "Bearer":
             raise InvalidToken("not an access token")
         principal = _principal(claims)
-        if self._is_revoked(principal):
+        if self.session_ended(principal):
             raise InvalidToken("the session of this token has ended")
         return principal
+
+    def session_ended(self, principal: Principal) -> bool:
+        """Whether the session of an already validated token was ended since (logout): what a
+        long-lived response, such as an event stream, asks again while it stays open."""
+        return self._is_revoked(principal)
 
 
 def verified_claims(
@@ -96,4 +101,5 @@ def _principal(claims: dict[str, Any]) -> Principal:
         roles=frozenset(str(role) for role in roles),
         session_id=claims.get("sid"),
         issued_at=int(claims["iat"]),
+        expires_at=int(claims["exp"]),
     )

@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 
 from notification_consumer.db.deliveries import EmailDeliveries
 from notification_consumer.db.events import ProcessedEvents
+from notification_consumer.db.feed import NotificationFeed
 from notification_consumer.db.notifications import NotificationRepository
 from notification_consumer.db.preferences import EmailPreferenceRepository
 from notification_consumer.domain.errors import StoreUnavailable
@@ -17,6 +18,7 @@ class UnitOfWork(TransactionScope, Protocol):
     notifications: NotificationRepository
     deliveries: EmailDeliveries
     preferences: EmailPreferenceRepository
+    feed: NotificationFeed
 
 
 class SqlUnitOfWork(SqlTransaction):
@@ -30,3 +32,4 @@ class SqlUnitOfWork(SqlTransaction):
         self.notifications = NotificationRepository(connection)
         self.deliveries = EmailDeliveries(connection)
         self.preferences = EmailPreferenceRepository(connection)
+        self.feed = NotificationFeed(connection)

@@ -35,3 +35,11 @@ class MailRejected(Exception):
 
 class DeliveryOutcomeUnknown(Exception):
     """The connection broke after the message body was handed over: it may have been accepted."""
+
+
+class InvalidStreamPosition(Exception):
+    """A `Last-Event-ID` that no notification stream ever sent."""
+
+
+class TooManyStreams(Exception):
+    """The caller, or this instance as a whole, holds as many notification streams as allowed."""

@@ -39,3 +39,10 @@ class DeadLetters(Protocol):
         """Send the message, unchanged, with the error to the dead-letter topic; return once
         it is acknowledged. Raises DeadLetterUnavailable."""
         ...
+
+
+class FeedWakeup(Protocol):
+    def wait(self, timeout: float) -> bool:
+        """Block until new notifications may have committed, at most `timeout` seconds; True
+        when something said so (a PostgreSQL NOTIFY), False when the time ran out."""
+        ...
