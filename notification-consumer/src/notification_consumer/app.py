@@ -1,6 +1,7 @@
 """The notification read API's application factory: builds the engine, the token validator
 and the use case, and wires the layers."""
 
+import logging
 import os
 
 from flask import Flask
@@ -52,6 +53,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(swagger_ui_assets(prefix="/notifications"))
     register_domain_errors(app)
     metrics.start_heartbeat()
+    # kafka-python's selector times its tasks by the wall clock; under gevent that clock
+    # includes every other greenlet's turn, so its "blocking the event loop" warnings say
+    # nothing about the revocation follower.
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
     # One feed poller per process, whatever the number of open streams; the gauge is per
     # process (each gunicorn worker reports its own).
     pid = os.getpid()

@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from notification_consumer.domain.errors import InvalidStreamPosition, TooManyStreams
-from notification_consumer.domain.events import EventType
 from notification_consumer.domain.notifications import Notification
 from notification_consumer.domain.stream import (
     ORIGIN,
@@ -28,6 +27,7 @@ from notification_consumer.service.stream import (
     Subscription,
 )
 from taskwire_auth import Principal
+from taskwire_events import EventType
 
 ALICE, BOB = uuid4(), uuid4()
 NOW = 1_000_000.0
