@@ -91,6 +91,7 @@ class NotificationHub:
         sweep_seconds: float = 0.5,
         batch: int = 500,
         on_count: Callable[[int], None] = lambda _count: None,
+        report_seconds: float = 5.0,
     ) -> None:
         self._uow = unit_of_work
         self._wakeup = wakeup
@@ -100,7 +101,8 @@ class NotificationHub:
         self._poll_seconds = poll_seconds
         self._sweep_seconds = sweep_seconds
         self._batch = batch
-        self._on_count = on_count
+        self._on_count = on_count  # told the number of open streams every `report_seconds`
+        self._report_seconds = report_seconds
         self._lock = threading.Lock()
         self._streams: dict[UUID, set[Subscription]] = {}
         self._count = 0
@@ -135,8 +137,6 @@ class NotificationHub:
             subscription = Subscription(principal, self._position, self.limits.backlog)
             owned.add(subscription)
             self._count += 1
-            count = self._count
-        self._on_count(count)
         return subscription
 
     def close(self, subscription: Subscription) -> None:
@@ -148,8 +148,6 @@ class NotificationHub:
             if not owned:
                 del self._streams[subscription.owner]
             self._count -= 1
-            count = self._count
-        self._on_count(count)
 
     def frames(self, subscription: Subscription, resume: StreamPosition | None) -> Iterator[str]:
         """The stream's text: what was missed since `resume` (the client's Last-Event-ID),
@@ -210,7 +208,7 @@ class NotificationHub:
             with self._uow() as uow:
                 self._position = uow.feed.latest()
             self._ready.set()
-        last_poll = last_sweep = 0.0
+        last_poll = last_sweep = last_report = 0.0
         woke = pending = True
         while not self._stopped.is_set():
             if woke or pending or time.monotonic() - last_poll >= self._poll_seconds:
@@ -219,6 +217,9 @@ class NotificationHub:
             if time.monotonic() - last_sweep >= self._sweep_seconds:
                 last_sweep = time.monotonic()
                 self._sweep()
+            if time.monotonic() - last_report >= self._report_seconds:
+                last_report = time.monotonic()
+                self._on_count(self._count)
             woke = self._wakeup.wait(0.05 if pending else self._sweep_seconds)
 
     def _poll(self) -> bool:
