@@ -8,7 +8,7 @@ from sqlalchemy import Connection, text
 from notification_consumer.db.notifications import notification
 from notification_consumer.domain.stream import ORIGIN, StreamedNotification, StreamPosition
 
-# The channel the notifications table's insert trigger NOTIFYs (migration 0005).
+# The channel the notifications table's insert trigger NOTIFYs (migration 0006).
 CHANNEL = "notifications"
 
 # Every query reads only rows of transactions older than every one still running
