@@ -12,7 +12,7 @@ PYTEST := $(RUN) pytest
 KAFKA_SOCKET_LEAK := -W "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning" \
   -W "ignore:unclosed <socket.socket:ResourceWarning"
 
-.PHONY: help install up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check images
+.PHONY: help install up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check images diagrams
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -51,7 +51,7 @@ sync:
 	@scripts/stack/prereqs.sh
 	@$(UV) sync --all-packages --frozen --quiet
 
-test: sync lint types unit integration images e2e ## The whole suite: lint, types, unit, integration, the service images and the Postman run, on the real stack
+test: sync lint types unit diagrams integration images e2e ## The whole suite: lint, types, unit, diagrams, integration, the service images and the Postman run, on the real stack
 
 lint: sync config-check ## ruff, import contracts, shellcheck, config validation
 	$(RUN) ruff check .
@@ -65,6 +65,11 @@ images: sync ## Build the three service images with podman and run each program 
 	@scripts/images/build.sh
 	@$(STACK) up
 	$(PYTEST) tests/images
+
+diagrams: sync ## Render every Mermaid diagram of README.md and docs/ with the Mermaid CLI on Debian's chromium
+	@[ -x scripts/diagrams/node_modules/.bin/mmdc ] || (cd scripts/diagrams && PUPPETEER_SKIP_DOWNLOAD=1 \
+	  npm ci --ignore-scripts --no-audit --no-fund --silent)
+	$(RUN) python scripts/diagrams/render.py
 
 config-check: ## Validate the stack's configuration files with their own tools
 	@scripts/config-check.sh

@@ -28,6 +28,7 @@ declare -A PACKAGES=(
   [/usr/lib/podman/netavark]=netavark
   [/usr/lib/podman/aardvark-dns]=aardvark-dns
   [/usr/lib/cni/bridge]=containernetworking-plugins
+  [chromium]=chromium  # headless, for the Mermaid CLI (make diagrams)
 )
 
 missing=()
