@@ -203,25 +203,30 @@ def container_of(program: str, definition: dict[str, str]) -> Container:
 
 @pytest.fixture(scope="session")
 def containers() -> Iterator[Callable[[str], Container]]:
-    """Starts a program's container once (healthy, or the test fails) and removes it at the end;
-    a program in REPLACES_NATIVE is stopped natively meanwhile and started again after."""
-    programs = python_programs()
-    started: dict[str, Container] = {}
-
-    def start(program: str) -> Container:
-        if program not in started:
-            container = container_of(program, programs[program])
-            if program in REPLACES_NATIVE:
-                supervisorctl("stop", program)
-            started[program] = container
+    """Starts every program's container at once (they start in parallel), hands out each when
+    its HEALTHCHECK passes (or fails the test), and removes them all at the end; a program of
+    REPLACES_NATIVE is stopped natively meanwhile and started again after."""
+    programs = {
+        name: container_of(name, definition) for name, definition in python_programs().items()
+    }
+    for program in REPLACES_NATIVE & programs.keys():
+        supervisorctl("stop", program)
+    healthy: set[str] = set()
+    try:
+        for container in programs.values():
             container.start()
-            container.wait_healthy()
-        return started[program]
 
-    yield start
-    for program, container in started.items():
-        container.remove()
-        if program in REPLACES_NATIVE:
+        def healthy_container(program: str) -> Container:
+            if program not in healthy:
+                programs[program].wait_healthy()
+                healthy.add(program)
+            return programs[program]
+
+        yield healthy_container
+    finally:
+        for container in programs.values():
+            container.remove()
+        for program in REPLACES_NATIVE & programs.keys():
             supervisorctl("start", program)
 
 
@@ -236,4 +241,4 @@ def eventually(check: Callable[[], T], timeout: float) -> T:
 
 
 def get(url: str, **kwargs: Any) -> requests.Response:
-    return requests.get(url, timeout=10, **kwargs)
+    return requests.get(url, timeout=30, **kwargs)

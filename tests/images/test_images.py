@@ -46,12 +46,12 @@ def test_the_facade_and_task_api_images_sign_in_create_and_read_a_task(
     login = requests.post(
         f"{facade.url}/auth/login",
         json={"username": user.username, "password": PASSWORD},
-        timeout=10,
+        timeout=30,
     )
     assert login.status_code == 200, login.text
     auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
     created = requests.post(
-        f"{api.url}/tasks", json={"title": "Built in an image"}, headers=auth, timeout=10
+        f"{api.url}/tasks", json={"title": "Built in an image"}, headers=auth, timeout=30
     )
     assert created.status_code == 201, created.text
     task = created.json()
@@ -76,7 +76,7 @@ def test_the_worker_image_consumes_a_task_event_and_stores_its_notification(
     user = users.create("image-worker")
     auth = {"Authorization": f"Bearer {user.token(stack)}"}
     created = requests.post(
-        f"{stack.gateway}/tasks", json={"title": "Noticed by an image"}, headers=auth, timeout=10
+        f"{stack.gateway}/tasks", json={"title": "Noticed by an image"}, headers=auth, timeout=30
     )
     assert created.status_code == 201, created.text
     task_id = created.json()["id"]
