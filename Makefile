@@ -82,8 +82,9 @@ integration: sync ## Integration tests against the running native stack (started
 	$(PYTEST) $(KAFKA_SOCKET_LEAK) tests/integration task-api/tests/integration \
 	  user-facade/tests/integration notification-consumer/tests/integration
 
-e2e: sync ## The Postman collection, run by newman through the gateway against the running stack
+e2e: sync ## The web console in headless Chromium, then the Postman collection run by newman, through the gateway against the running stack
 	@$(STACK) up
+	$(PYTEST) tests/e2e
 	@[ -x postman/node_modules/.bin/newman ] || (cd postman && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --silent)
 	postman/node_modules/.bin/newman run postman/taskwire.postman_collection.json \
 	  -e postman/taskwire.postman_environment.json --env-var baseUrl=http://127.0.0.1:$${GATEWAY_PORT:-8080}

@@ -28,7 +28,8 @@ declare -A PACKAGES=(
   [/usr/lib/podman/netavark]=netavark
   [/usr/lib/podman/aardvark-dns]=aardvark-dns
   [/usr/lib/cni/bridge]=containernetworking-plugins
-  [chromium]=chromium  # headless, for the Mermaid CLI (make diagrams)
+  # headless: the Mermaid CLI (make diagrams) and the web console's browser tests (tests/e2e)
+  [chromium]=chromium
 )
 
 missing=()

@@ -164,12 +164,15 @@ def test_every_image_is_pinned_to_a_version(name: str) -> None:
 
 @pytest.mark.parametrize("dockerfile", _dockerfiles(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_dockerfile_pins_the_images_it_starts_from(dockerfile: Path) -> None:
+    stages = set()  # `FROM image AS stage`: a later `COPY --from=stage` names no image
     for keyword, arguments in _instructions(dockerfile):
         images = []
         if keyword == "FROM":
             images.append(arguments.split()[0])
+            stages.update(re.findall(r"(?i)\bAS\s+(\S+)", arguments))
         elif keyword == "COPY" and "--from=" in arguments:
-            images.append(_search(r"--from=(\S+)", arguments).group(1))
+            source = _search(r"--from=(\S+)", arguments).group(1)
+            images += [] if source in stages else [source]
         for image in images:
             tag = image.rsplit(":", 1)[-1] if ":" in image else ""
             assert re.fullmatch(r"v?\d+\.\d+\.\d+(-[\w.-]+)?", tag), f"{image}: not exact"
@@ -533,6 +536,7 @@ COMPONENT_CONFIG: dict[str, dict[str, str]] = {
     "gateway": {
         "gateway/nginx.conf.template": "NGINX_ENVSUBST_TEMPLATE_DIR",
         "gateway/templates": "NGINX_ENVSUBST_TEMPLATE_DIR",
+        "gateway/console/public": "{}",  # the web console's files, at CONSOLE_ROOT
     },
 }
 # Configured by environment instead of files: Kafka (KAFKA_* variables, every key of the native
