@@ -44,6 +44,7 @@ PORTS = {
     "relay": ("RELAY_PORT", 18004),
     "relay-standby": ("RELAY_PORT", 18005),
     "notification-worker": ("NOTIFICATION_WORKER_PORT", 18006),
+    "reminders": ("REMINDERS_PORT", 18007),
 }
 # Programs that must be alone: the container takes the native program's place while it runs
 # (the worker is a static consumer-group member under its instance id).
@@ -52,6 +53,8 @@ REPLACES_NATIVE = {"notification-worker"}
 BESIDE_NATIVE = {
     "relay": {"RELAY_INSTANCE": "relay-image"},
     "relay-standby": {"RELAY_INSTANCE": "relay-standby-image"},
+    # a second scheduler shares the work with the native one (SKIP LOCKED)
+    "reminders": {"REMINDERS_INSTANCE": "reminders-image"},
 }
 # The settings scripts/stack/env.sh exports to every native program (`export NAME=`).
 ENV_SH = re.findall(r"^export (\w+)=", (ROOT / "scripts/stack/env.sh").read_text(), re.M)

@@ -10,8 +10,11 @@ from sqlalchemy import Engine, create_engine
 from task_api.service.tasks import TaskService
 from taskwire_testkit import Stack
 
+from .reminder_scheduler import scheduler, tasks_db
 from .stack_control import relays_ready, restore_stack, wait_for
 from .traffic import Written, end_offsets, recording_service
+
+__all__ = ["scheduler", "tasks_db"]  # the reminder tests' fixtures
 
 API_URL = "postgresql+psycopg2://task_api:task-api-dev-only-password@{host}:{port}/tasks"
 
