@@ -11,6 +11,7 @@ echo "--- statsd_exporter mapping";   $STACK/statsd-exporter.sh check
 echo "--- prometheus config + rule tests"; $STACK/prometheus.sh check
 echo "--- alertmanager config";       $STACK/alertmanager.sh check
 echo "--- nginx gateway";             $STACK/gateway.sh check
+echo "--- blackbox_exporter modules"; $STACK/blackbox-exporter.sh check
 echo "--- grafana dashboards"
 for dashboard in observability/grafana/dashboards/*.json; do
   python3 -m json.tool "$dashboard" >/dev/null

@@ -6,11 +6,14 @@
 set -euo pipefail
 # shellcheck source=scripts/stack/env.sh
 source "$(dirname "$0")/env.sh"
+# shellcheck source=scripts/stack/go-build.sh
+source "$(dirname "$0")/go-build.sh"
 
 CONFIG=$TASKWIRE_ROOT/observability/alertmanager/alertmanager.yml
 HOME_DIR=$STATE_DIR/alertmanager
-# Debian names the server binary prometheus-alertmanager.
-BIN=prometheus-alertmanager
+# The server is built from the Go module proxy ($ALERTMANAGER_VERSION, with its web UI); Debian's
+# package (0.25, no web UI) brings amtool, which checks the configuration.
+BIN=$OPT_DIR/bin/alertmanager
 # The group timings of the route; the end-to-end alert test shortens them (see render).
 ALERTMANAGER_GROUP_WAIT=${ALERTMANAGER_GROUP_WAIT:-30s}
 ALERTMANAGER_GROUP_INTERVAL=${ALERTMANAGER_GROUP_INTERVAL:-5m}
@@ -30,8 +33,18 @@ render() {
   mv "$out.tmp" "$out"
 }
 
+build_alertmanager() {
+  local gobin
+  gobin=$(mktemp -d)
+  GOBIN=$gobin "$(go_cmd alertmanager)" install \
+    "github.com/prometheus/alertmanager/cmd/alertmanager@$ALERTMANAGER_VERSION"
+  mv "$gobin/alertmanager" "$1"
+  rm -rf "$gobin"
+}
+
 cmd_install() {
-  if command -v "$BIN" >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then
+  cached_go_build alertmanager "$ALERTMANAGER_VERSION" "$BIN" build_alertmanager
+  if command -v amtool >/dev/null 2>&1; then
     return 0
   fi
   if [[ $EUID -ne 0 ]]; then

@@ -8,7 +8,7 @@ source "$(dirname "$0")/env.sh"
 SRC=$TASKWIRE_ROOT/gateway
 GATEWAY_HOME=${GATEWAY_HOME:-$STATE_DIR/gateway}
 # shellcheck disable=SC2016 # literal lists of names for envsubst
-TEMPLATE_VARS='${GATEWAY_LISTEN} ${GATEWAY_RESOLVER} ${TASK_API_UPSTREAM} ${USER_FACADE_UPSTREAM} ${NOTIFICATIONS_UPSTREAM} ${CONSOLE_ROOT} ${CONSOLE_VENDOR} ${KEYCLOAK_ISSUER}'
+TEMPLATE_VARS='${GATEWAY_LISTEN} ${GATEWAY_STATUS_LISTEN} ${GATEWAY_RESOLVER} ${TASK_API_UPSTREAM} ${USER_FACADE_UPSTREAM} ${NOTIFICATIONS_UPSTREAM} ${CONSOLE_ROOT} ${CONSOLE_VENDOR} ${KEYCLOAK_ISSUER}'
 # The console's browser libraries: npm ci of gateway/console's lock file, then the files that
 # vendor.txt names, copied to CONSOLE_VENDOR.
 CONSOLE_SRC=$SRC/console
@@ -22,6 +22,7 @@ host_resolver() {
 
 export GATEWAY_HOME
 export GATEWAY_LISTEN=${GATEWAY_LISTEN:-127.0.0.1:$GATEWAY_PORT}
+export GATEWAY_STATUS_LISTEN=${GATEWAY_STATUS_LISTEN:-127.0.0.1:$GATEWAY_STATUS_PORT}
 export TASK_API_UPSTREAM=${TASK_API_UPSTREAM:-127.0.0.1:$TASK_API_PORT}
 export USER_FACADE_UPSTREAM=${USER_FACADE_UPSTREAM:-127.0.0.1:$USER_FACADE_PORT}
 export NOTIFICATIONS_UPSTREAM=${NOTIFICATIONS_UPSTREAM:-127.0.0.1:$NOTIFICATIONS_PORT}
@@ -35,7 +36,11 @@ render() {
   mkdir -p "$home/conf.d"
   # shellcheck disable=SC2016
   GATEWAY_HOME=$home envsubst '${GATEWAY_HOME}' <"$SRC/nginx.conf.template" >"$home/nginx.conf"
-  envsubst "$TEMPLATE_VARS" <"$SRC/templates/taskwire.conf.template" >"$home/conf.d/taskwire.conf"
+  local template out
+  for template in "$SRC"/templates/*.conf.template; do
+    out=$home/conf.d/$(basename "$template" .template)
+    envsubst "$TEMPLATE_VARS" <"$template" >"$out"
+  done
 }
 
 nginx_args() {
@@ -104,7 +109,7 @@ cmd_check() {
   render "$tmp/native"
   mapfile -d '' args < <(nginx_args "$tmp/native")
   nginx -t -q "${args[@]}"
-  GATEWAY_LISTEN=8080 GATEWAY_RESOLVER=127.0.0.11 TASK_API_UPSTREAM=task-api:8001 \
+  GATEWAY_LISTEN=8080 GATEWAY_STATUS_LISTEN=127.0.0.1:8081 GATEWAY_RESOLVER=127.0.0.11 TASK_API_UPSTREAM=task-api:8001 \
     USER_FACADE_UPSTREAM=172.30.80.81:8002 NOTIFICATIONS_UPSTREAM=notification-api:8003 \
     CONSOLE_ROOT=/etc/taskwire/console CONSOLE_VENDOR=/usr/share/taskwire/console-vendor \
     KEYCLOAK_ISSUER=http://localhost:8180/realms/taskwire \

@@ -27,6 +27,9 @@ DATA_DIR=$KAFKA_STATE/data
 CONF=$KAFKA_STATE/server.properties
 CLUSTER_ID_FILE=$KAFKA_STATE/cluster.id
 BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+# The Prometheus JMX exporter's Java agent serves the broker's metrics on
+# 127.0.0.1:$KAFKA_JMX_EXPORTER_PORT/metrics (rules: kafka/jmx-exporter.yml).
+JMX_AGENT=$KAFKA_HOME/agent/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar
 
 # Measured on the 2-core dev machine: ~250-300 MB RSS idle with these settings (JDK 17 or 25).
 KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}
@@ -147,8 +150,16 @@ format_storage() {
   tool kafka.tools.StorageTool format --standalone -t "$id" -c "$CONF" >&2
 }
 
+fetch_jmx_agent() {
+  [[ -f $JMX_AGENT ]] && return 0
+  mvn -B -q -Dstyle.color=never dependency:copy \
+    -Dartifact="io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION" \
+    -DoutputDirectory="$(dirname "$JMX_AGENT")" >&2 || die "mvn could not fetch the JMX exporter agent"
+}
+
 cmd_install() {
   installed || fetch_libs
+  fetch_jmx_agent
   render_config
   format_storage
 }
@@ -160,6 +171,7 @@ cmd_run() {
   cd "$KAFKA_STATE"
   # shellcheck disable=SC2086 # word-split option lists
   exec "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS \
+    -javaagent:"$JMX_AGENT=127.0.0.1:$KAFKA_JMX_EXPORTER_PORT:$SRC_DIR/jmx-exporter.yml" \
     -Dlog4j2.configurationFile="$SRC_DIR/log4j2.properties" \
     -cp "$LIBS/*" kafka.Kafka "$CONF"
 }

@@ -73,6 +73,7 @@ init() {
     -v notifications_owner_password="${NOTIFICATIONS_OWNER_DB_PASSWORD:-notifications-owner-dev-only-password}" \
     -v notification_consumer_password="${NOTIFICATION_CONSUMER_DB_PASSWORD:-notification-consumer-dev-only-password}" \
     -v keycloak_password="${KEYCLOAK_DB_PASSWORD:-keycloak-dev-only-password}" \
+    -v monitoring_password="${MONITORING_DB_PASSWORD:-monitoring-dev-only-password}" \
     -f "$HERE/postgres/provision.sql"
 }
 

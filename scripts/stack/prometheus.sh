@@ -9,7 +9,7 @@ source "$(dirname "$0")/env.sh"
 SRC=$TASKWIRE_ROOT/observability/prometheus
 HOME_DIR=$STATE_DIR/prometheus
 # shellcheck disable=SC2016 # a literal list of names for envsubst
-TARGET_VARS='${PROMETHEUS_PORT} ${STATSD_EXPORTER_PORT} ${ALERTMANAGER_PORT}'
+TARGET_VARS='${PROMETHEUS_PORT} ${STATSD_EXPORTER_PORT} ${ALERTMANAGER_PORT} ${POSTGRES_EXPORTER_PORT} ${KAFKA_JMX_EXPORTER_PORT} ${KAFKA_LAG_EXPORTER_PORT} ${KEYCLOAK_MGMT_PORT} ${NGINX_EXPORTER_PORT} ${BLACKBOX_EXPORTER_PORT} ${SMTP_PORT}'
 
 # Lays out <dir>/prometheus.yml, rules/ and targets/ the way prometheus.yml expects them;
 # <flavour> is `native` (rendered from targets/native/*.template) or `compose`.

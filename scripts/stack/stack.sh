@@ -10,9 +10,15 @@ READY_TIMEOUT=${READY_TIMEOUT:-240}
 
 # Start order: each phase waits for the previous one to be ready.
 INFRA=(postgres)
-BACKING=(kafka keycloak mailsink statsd-exporter prometheus alertmanager)
+BACKING=(kafka keycloak mailsink statsd-exporter alertmanager)
 SERVICES=(task-api notification-api user-facade gateway relay relay-standby notification-worker reminders)
-ALL=("${INFRA[@]}" "${BACKING[@]}" "${SERVICES[@]}")
+# Last, once everything it watches is up: a Prometheus started earlier would see the services
+# still starting and e-mail their down alerts during every `make up`.
+MONITORING=(postgres-exporter kafka-lag-exporter nginx-exporter blackbox-exporter prometheus)
+ALL=("${INFRA[@]}" "${BACKING[@]}" "${SERVICES[@]}" "${MONITORING[@]}")
+# What `make install` installs (the Python services come with `uv sync`).
+INSTALLED=(postgres kafka keycloak mailsink statsd-exporter alertmanager gateway
+  postgres-exporter kafka-lag-exporter nginx-exporter blackbox-exporter prometheus)
 
 component_script() {
   case $1 in
@@ -83,12 +89,12 @@ install() {
   (cd "$TASKWIRE_ROOT" && uv sync --all-packages --frozen --quiet)
   echo "==> installing components (cached downloads in $CACHE_DIR, ~/.m2, ~/.npm, Go's cache)"
   local pids=() name
-  for name in postgres kafka keycloak mailsink statsd-exporter prometheus alertmanager gateway; do
+  for name in "${INSTALLED[@]}"; do
     "$(component_script "$name")" install >"$LOG_DIR/install-$name.log" 2>&1 &
     pids+=($!)
   done
   local failed=0 i=0
-  for name in postgres kafka keycloak mailsink statsd-exporter prometheus alertmanager gateway; do
+  for name in "${INSTALLED[@]}"; do
     if ! wait "${pids[$i]}"; then
       echo "install of $name failed (log: $LOG_DIR/install-$name.log)" >&2
       tail -n 20 "$LOG_DIR/install-$name.log" >&2
@@ -125,6 +131,9 @@ up() {
   echo "==> starting ${SERVICES[*]}"
   start "${SERVICES[@]}"
   wait_ready "${SERVICES[@]}"
+  echo "==> starting ${MONITORING[*]}"
+  start "${MONITORING[@]}"
+  wait_ready "${MONITORING[@]}"
   echo "==> all healthy in $((SECONDS - began))s"
   urls
 }
@@ -135,7 +144,7 @@ urls() {
   Keycloak         http://localhost:$KEYCLOAK_PORT  (admin console: admin / admin, dev only)
   Mail sink        http://localhost:$MAIL_HTTP_PORT  (SMTP localhost:$SMTP_PORT)
   Prometheus       http://localhost:$PROMETHEUS_PORT/classic/alerts  (also /classic/targets, /classic/graph)
-  Alertmanager     http://localhost:$ALERTMANAGER_PORT/api/v2/alerts  (API only; every alert is e-mailed to ops@taskwire.example at the mail sink)
+  Alertmanager     http://localhost:$ALERTMANAGER_PORT  (every alert is also e-mailed to ops@taskwire.example at the mail sink)
   PostgreSQL       127.0.0.1:$PG_PORT
   Kafka            127.0.0.1:$KAFKA_PORT
 URLS

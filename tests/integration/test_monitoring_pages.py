@@ -1,5 +1,6 @@
 """The monitoring pages `make up` prints open and show the stack's alerts and targets
-(Debian's Prometheus 2.42 serves only its classic UI: /alerts is a 404 there)."""
+(Debian's Prometheus 2.42 serves only its classic UI: /alerts is a 404 there), and
+Alertmanager's web UI opens at its printed URL."""
 
 import os
 
@@ -23,5 +24,9 @@ def test_prometheus_classic_pages_show_the_rules_and_the_targets(stack: Stack) -
     assert "Prometheus" in _page(f"{prometheus}/classic/graph")
 
 
-def test_alertmanager_lists_its_alerts_at_the_printed_url() -> None:
+def test_alertmanager_serves_its_web_ui_at_the_printed_url() -> None:
+    page = _page(f"{ALERTMANAGER}/")
+    assert "<title>Alertmanager</title>" in page
+    # The UI is an Elm application: its script is served too, not only the page.
+    assert "Elm" in _page(f"{ALERTMANAGER}/script.js")
     assert isinstance(requests.get(f"{ALERTMANAGER}/api/v2/alerts", timeout=10).json(), list)

@@ -526,6 +526,7 @@ COMPONENT_CONFIG: dict[str, dict[str, str]] = {
         "observability/prometheus/targets/compose": "{}",
     },
     "alertmanager": {"observability/alertmanager/alertmanager.yml": "--config.file={}"},
+    "blackbox-exporter": {"observability/blackbox/blackbox.yml": "--config.file={}"},
     "keycloak": {"keycloak/realm-taskwire.json": "--import-realm"},
     # Grafana has no native counterpart: its project configuration is the provisioning, in
     # the folder the image reads (GF_PATHS_PROVISIONING's default), and the dashboards it names.
@@ -541,7 +542,14 @@ COMPONENT_CONFIG: dict[str, dict[str, str]] = {
 }
 # Configured by environment instead of files: Kafka (KAFKA_* variables, every key of the native
 # server.properties.in, checked below); the mail sink's image is built here with maildev.json.
-CONFIGURED_OTHERWISE = {"kafka", "mailsink"}
+# The other exporters take command-line options only.
+CONFIGURED_OTHERWISE = {
+    "kafka",
+    "mailsink",
+    "postgres-exporter",
+    "kafka-lag-exporter",
+    "nginx-exporter",
+}
 
 
 def _mounts(name: str) -> dict[str, str]:
@@ -594,7 +602,8 @@ def test_the_gateway_runs_the_native_nginx_conf_and_conf_d_not_the_images() -> N
     # The image renders TEMPLATE_DIR/x.template into OUTPUT_DIR/x, as gateway.sh renders them.
     script = (ROOT / "scripts/stack/gateway.sh").read_text()
     assert '"$SRC/nginx.conf.template" >"$home/nginx.conf"' in script
-    assert '"$SRC/templates/taskwire.conf.template" >"$home/conf.d/taskwire.conf"' in script
+    assert 'for template in "$SRC"/templates/*.conf.template; do' in script
+    assert 'out=$home/conf.d/$(basename "$template" .template)' in script
     assert mounts["gateway/nginx.conf.template"] == f"{templates}/nginx.conf.template"
     assert mounts["gateway/templates"] == f"{templates}/conf.d"
     main = (ROOT / "gateway/nginx.conf.template").read_text()
@@ -701,6 +710,9 @@ NATIVE_SCRIPTS = {
     "statsd-exporter": "scripts/stack/statsd-exporter.sh",
     "prometheus": "scripts/stack/prometheus.sh",
     "alertmanager": "scripts/stack/alertmanager.sh",
+    "postgres-exporter": "scripts/stack/postgres-exporter.sh",
+    "kafka-lag-exporter": "scripts/stack/kafka-lag-exporter.sh",
+    "blackbox-exporter": "scripts/stack/blackbox-exporter.sh",
 }
 
 
@@ -779,7 +791,8 @@ def test_kafka_in_compose_sets_every_property_of_the_native_node(key: str) -> No
 def test_kafka_in_compose_sets_no_property_the_native_node_does_not() -> None:
     native = {"KAFKA_" + k.upper().replace(".", "_") for k in _native_kafka_properties()}
     settings = {k for k in _environment("kafka") if k.startswith("KAFKA_")}
-    image_only = {"KAFKA_HEAP_OPTS", *KAFKA_LOCAL.values()}
+    # JVM options of the image, not broker properties (KAFKA_OPTS: the JMX exporter agent).
+    image_only = {"KAFKA_HEAP_OPTS", "KAFKA_OPTS", *KAFKA_LOCAL.values()}
     assert settings - native - image_only == set()
 
 

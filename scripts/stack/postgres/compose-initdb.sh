@@ -10,4 +10,5 @@ psql -X -q -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" -d postgres \
   -v notifications_owner_password="$NOTIFICATIONS_OWNER_DB_PASSWORD" \
   -v notification_consumer_password="$NOTIFICATION_CONSUMER_DB_PASSWORD" \
   -v keycloak_password="$KEYCLOAK_DB_PASSWORD" \
+  -v monitoring_password="$MONITORING_DB_PASSWORD" \
   -f /etc/taskwire/provision.sql

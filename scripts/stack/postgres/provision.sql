@@ -9,10 +9,11 @@
 --   notifications_owner    owns the notifications database; runs its migrations
 --   notification_consumer  the notification service at run time: DML only
 --   keycloak               owns Keycloak's own database
+--   monitoring             postgres_exporter: pg_monitor (statistics only, no table data)
 
 SELECT format('CREATE ROLE %I LOGIN', role)
 FROM unnest(ARRAY['tasks_owner', 'task_api', 'task_relay', 'task_reminders', 'notifications_owner',
-                  'notification_consumer', 'keycloak']) AS role
+                  'notification_consumer', 'keycloak', 'monitoring']) AS role
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role)
 \gexec
 
@@ -23,6 +24,8 @@ ALTER ROLE task_reminders PASSWORD :'task_reminders_password';
 ALTER ROLE notifications_owner PASSWORD :'notifications_owner_password';
 ALTER ROLE notification_consumer PASSWORD :'notification_consumer_password';
 ALTER ROLE keycloak PASSWORD :'keycloak_password';
+ALTER ROLE monitoring PASSWORD :'monitoring_password';
+GRANT pg_monitor TO monitoring;
 
 SELECT format('CREATE DATABASE %I OWNER %I', db, owner)
 FROM (VALUES ('tasks', 'tasks_owner'), ('notifications', 'notifications_owner'),
