@@ -12,7 +12,7 @@ PYTEST := $(RUN) pytest
 KAFKA_SOCKET_LEAK := -W "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning" \
   -W "ignore:unclosed <socket.socket:ResourceWarning"
 
-.PHONY: help install up down status logs memory stop restart reset urls sync test lint types unit integration e2e fmt config-check images diagrams
+.PHONY: help install up down status logs memory stop restart reset urls alerts-demo sync test lint types unit integration e2e fmt config-check images diagrams
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ reset: ## Stop the stack and delete all its state (downloads stay cached)
 
 urls: ## Print the stack's URLs
 	@$(STACK) urls
+
+alerts-demo: ## Stop a component, watch its alert fire and be e-mailed, start it, watch it resolve: make alerts-demo C=gateway
+	@$(RUN) python scripts/alerts_demo.py $(C)
 
 sync:
 	@scripts/stack/prereqs.sh
