@@ -99,7 +99,7 @@ def storage(facts: Facts) -> str:
 def native(facts: Facts) -> str:
     """The native stack: supervisord's programs in `make up`'s start phases, with each phase's
     readiness gate and the provisioning steps between them."""
-    phases = ["INFRA", "BACKING", "SERVICES"]
+    phases = ["INFRA", "BACKING", "SERVICES", "MONITORING"]
     lines = [
         "flowchart TB",
         f"  subgraph sv[{label('supervisord (scripts/stack/supervisord.conf)')}]",
@@ -117,6 +117,7 @@ def native(facts: Facts) -> str:
     lines.append(f"  provision[/{label(*after_infra)}/]")
     lines.append(f"  INFRA -->|{label('ready')}| provision -->|{label('done')}| BACKING")
     lines.append(f"  BACKING -->|{label('all ready')}| SERVICES")
+    lines.append(f"  SERVICES -->|{label('all ready')}| MONITORING")
     if after_kafka:
         lines.append(f"  topics[/{label(*after_kafka)}/]")
         lines.append(f"  {node_id('p_kafka')} -->|{label('ready')}| topics --> SERVICES")

@@ -345,7 +345,7 @@ def native_programs(specs: dict[str, Any]) -> list[Program]:
     probes = dict(re.findall(r'^\s+([\w-]+)\) http_ready "\$(\w+)"', stack, flags=re.M))
     phases = {
         name: phase
-        for phase in ("INFRA", "BACKING", "SERVICES")
+        for phase in ("INFRA", "BACKING", "SERVICES", "MONITORING")
         for name in shell_array(stack, phase)
     }
     programs = []
