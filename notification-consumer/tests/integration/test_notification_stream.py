@@ -125,13 +125,15 @@ def test_an_expired_token_ends_the_stream(
     stack: Stack, users: Users, streams: Callable[[EventStream], EventStream]
 ) -> None:
     user = users.create("expiring")
-    with _short_lived_client(stack, lifespan_seconds=15) as token_of:
+    # Longer than one 15 s heartbeat, so that the idle stream shows one before it ends.
+    with _short_lived_client(stack, lifespan_seconds=25) as token_of:
         token = token_of(user)
         stream = _open(stack, token, streams)
         end = stream.next()
     assert end is not None
     assert (end.event, end.json()) == ("end", {"reason": "token_expired"})
     assert stream.next() is None
+    assert "heartbeat" in stream.comments
 
 
 def test_without_a_token_the_stream_is_a_401_problem(stack: Stack) -> None:
