@@ -25,7 +25,9 @@ ALTER ROLE notifications_owner PASSWORD :'notifications_owner_password';
 ALTER ROLE notification_consumer PASSWORD :'notification_consumer_password';
 ALTER ROLE keycloak PASSWORD :'keycloak_password';
 ALTER ROLE monitoring PASSWORD :'monitoring_password';
-GRANT pg_monitor TO monitoring;
+SELECT 'GRANT pg_monitor TO monitoring'
+WHERE NOT pg_has_role('monitoring', 'pg_monitor', 'MEMBER')
+\gexec
 
 SELECT format('CREATE DATABASE %I OWNER %I', db, owner)
 FROM (VALUES ('tasks', 'tasks_owner'), ('notifications', 'notifications_owner'),
