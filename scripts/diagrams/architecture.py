@@ -2,7 +2,7 @@
 database of the stack appears in at least one, each with its port; every edge is a call found in
 the configuration (facts.py)."""
 
-from facts import Call, Facts, Topic
+from facts import STATIC, Call, Facts, Topic
 from mermaid import block, label, node_id, ports
 
 # The calls drawn as their own edges (Kafka is drawn through its topics, StatsD in monitoring).
@@ -44,7 +44,7 @@ def edge(call: Call) -> str:
 
 
 def request_side(facts: Facts) -> set[str]:
-    return {"gateway", "keycloak"} | {r.target for r in facts.routes}
+    return {"gateway", "keycloak"} | {r.target for r in facts.routes if r.target != STATIC}
 
 
 def requests(facts: Facts) -> str:
@@ -59,9 +59,10 @@ def requests(facts: Facts) -> str:
     lines += database_nodes(facts, {c.database for c in calls if c.database})
     lines += topic_nodes(facts, [t.name for t in topics])
     for route in facts.routes:
-        lines.append(
-            f"  {node_id('gateway')} -->|{label(' '.join(route.paths))}| {node_id(route.target)}"
-        )
+        if route.target == STATIC:
+            lines.append(f"  {node_id(STATIC)}[/{label('static files, served by the gateway')}/]")
+        paths = label(" ".join(route.paths))
+        lines.append(f"  {node_id('gateway')} -->|{paths}| {node_id(route.target)}")
     lines.insert(2 + len(processes), f"  client --> {node_id('gateway')}")
     lines += [edge(c) for c in calls]
     lines += topic_edges(topics)

@@ -56,6 +56,8 @@ PURPOSES = (
     (re.compile(r"_UPSTREAM$"), "HTTP"),
 )
 
+STATIC = "static files"  # a gateway location that serves files itself (no proxy_pass)
+
 DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
 ADDRESS = re.compile(r"(?:^|[/@])([a-z][\w-]*|\d+\.\d+\.\d+\.\d+):(\d+)(?:/(\w+))?")
 
@@ -268,6 +270,8 @@ def gateway_routes(services: dict[str, Service]) -> list[Route]:
     for pattern, body in re.findall(r"location ([^{]+)\{([^}]*)\}", text):
         target = re.search(r"proxy_pass (?:https?://)?(\$?\w+)", body)
         if not target:
+            if re.search(r"^\s*(root|alias|try_files)\s", body, flags=re.M):
+                paths.setdefault(STATIC, []).extend(location_paths(pattern.strip()))
             continue
         name = target.group(1)
         variable = variables.get(name[1:]) if name.startswith("$") else upstreams.get(name)
