@@ -99,7 +99,7 @@ def storage(facts: Facts) -> str:
 def native(facts: Facts) -> str:
     """The native stack: supervisord's programs in `make up`'s start phases, with each phase's
     readiness gate and the provisioning steps between them."""
-    phases = ["INFRA", "BACKING", "SERVICES", "MONITORING"]
+    phases = facts.native_phases
     lines = [
         "flowchart TB",
         f"  subgraph sv[{label('supervisord (scripts/stack/supervisord.conf)')}]",
@@ -115,9 +115,9 @@ def native(facts: Facts) -> str:
     after_infra = [text for phase, text in facts.native_steps if phase == "INFRA"]
     after_kafka = [text for phase, text in facts.native_steps if phase == "kafka"]
     lines.append(f"  provision[/{label(*after_infra)}/]")
-    lines.append(f"  INFRA -->|{label('ready')}| provision -->|{label('done')}| BACKING")
-    lines.append(f"  BACKING -->|{label('all ready')}| SERVICES")
-    lines.append(f"  SERVICES -->|{label('all ready')}| MONITORING")
+    first, second = phases[0], phases[1]
+    lines.append(f"  {first} -->|{label('ready')}| provision -->|{label('done')}| {second}")
+    lines += [f"  {a} -->|{label('all ready')}| {b}" for a, b in itertools.pairwise(phases[1:])]
     if after_kafka:
         lines.append(f"  topics[/{label(*after_kafka)}/]")
         lines.append(f"  {node_id('p_kafka')} -->|{label('ready')}| topics --> SERVICES")

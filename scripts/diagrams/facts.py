@@ -129,6 +129,7 @@ class Facts:
     subnet: str
     volumes: list[str]
     programs: list[Program]
+    native_phases: list[str]
     native_steps: list[tuple[str, str]]
 
 
@@ -146,6 +147,7 @@ def load() -> Facts:
         subnet=resolve(compose["networks"]["default"]["ipam"]["config"][0]["subnet"]),
         volumes=sorted(compose.get("volumes") or {}),
         programs=programs,
+        native_phases=native_phases(),
         native_steps=native_steps(),
     )
 
@@ -341,17 +343,20 @@ def shell_array(text: str, name: str) -> list[str]:
     return items
 
 
+def native_phases() -> list[str]:
+    """stack.sh's start phases in order: the arrays ALL is made of."""
+    stack = STACK.read_text(encoding="utf-8")
+    match = re.search(r"^ALL=\(([^)]*)\)", stack, flags=re.M)
+    return re.findall(r'"\$\{(\w+)\[@\]\}"', match.group(1)) if match else []
+
+
 def native_programs(specs: dict[str, Any]) -> list[Program]:
     conf = SUPERVISORD.read_text(encoding="utf-8")
     stack = STACK.read_text(encoding="utf-8")
     env = ENV.read_text(encoding="utf-8")
     defaults = dict(re.findall(r"^(?:export )?(\w+)=\$\{\w+:-([^}]+)\}", env, flags=re.M))
     probes = dict(re.findall(r'^\s+([\w-]+)\) http_ready "\$(\w+)"', stack, flags=re.M))
-    phases = {
-        name: phase
-        for phase in ("INFRA", "BACKING", "SERVICES", "MONITORING")
-        for name in shell_array(stack, phase)
-    }
+    phases = {name: phase for phase in native_phases() for name in shell_array(stack, phase)}
     programs = []
     for name in re.findall(r"^\[program:([\w-]+)\]", conf, flags=re.M):
         variables = compose_port_variables(specs.get(name) or {})
