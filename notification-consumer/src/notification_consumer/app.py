@@ -15,7 +15,7 @@ from notification_consumer.domain.errors import InvalidCursor
 from notification_consumer.service.notifications import NotificationService
 from notification_consumer.service.preferences import PreferenceService
 from notification_consumer.service.stream import NotificationHub, StreamLimits
-from notification_consumer.settings import API_SERVICE, Settings
+from notification_consumer.settings import API_SERVICE, ApiSettings
 from taskwire_auth import install_token_check, token_validator
 from taskwire_observability import Metrics, configure_logging, instrument
 from taskwire_observability.openapi import openapi_config, swagger_ui_assets
@@ -31,8 +31,8 @@ OPENAPI = openapi_config(
 )
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or Settings.from_env()
+def create_app(settings: ApiSettings | None = None) -> Flask:
+    settings = settings or ApiSettings.from_env()
     configure_logging(API_SERVICE)
     app = Flask(__name__)
     app.config.update(OPENAPI)
@@ -69,5 +69,4 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
         on_count=lambda count: metrics.gauge("taskwire.notifications.streams", count, pid=pid),
     ).start()
-    app.extensions["engine"] = engine
     return app

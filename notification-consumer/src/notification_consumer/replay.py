@@ -18,13 +18,14 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from notification_consumer.adapters.kafka import DLQ_HEADER_PREFIX
-from notification_consumer.settings import Settings
+from notification_consumer.settings import SERVICE, WorkerSettings
+from taskwire_events.kafka_clients import KafkaClients
 
 REPLAYED_FROM = "replayed-from"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = Settings.from_env()
+    settings = WorkerSettings.from_env()
     parser = argparse.ArgumentParser(prog="taskwire-notification-replay", description=__doc__)
     parser.add_argument(
         "--dry-run", action="store_true", help="list the dead letters; publish and commit nothing"
@@ -38,17 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--group", default=settings.dlq_replay_group)
     args = parser.parse_args(argv)
 
-    consumer = KafkaConsumer(
-        bootstrap_servers=args.bootstrap_servers,
+    kafka = KafkaClients(args.bootstrap_servers)
+    consumer = kafka.consumer(
+        f"{SERVICE}-replay",
         group_id=args.group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    producer = (
-        None
-        if args.dry_run
-        else KafkaProducer(bootstrap_servers=args.bootstrap_servers, acks="all")
-    )
+    producer = None if args.dry_run else kafka.producer(f"{SERVICE}-replay", acks="all")
     try:
         replayed = _replay(consumer, producer, args)
     finally:

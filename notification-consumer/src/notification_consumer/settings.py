@@ -1,7 +1,9 @@
-"""notification-consumer's settings, read once from the environment (the read API and the
-worker are one service and share them)."""
+"""notification-consumer's settings, read once from the environment: the read API's and the
+worker's apart, so that each process is given only its own secrets (the API never sees the
+worker's Keycloak client secret)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from taskwire_events import TASK_EVENTS, TASK_EVENTS_DLQ
 from taskwire_observability.settings_env import optional, setting
@@ -15,22 +17,66 @@ API_SERVICE = "notification-api"
 STREAMS_MAX = 2000
 
 
+def _shared() -> dict[str, Any]:
+    """What both processes read: the notifications database, statsd and Sentry, Kafka."""
+    return {
+        "database_url": setting(
+            "NOTIFICATIONS_DATABASE_URL",
+            "postgresql+psycopg2://notification_consumer:"
+            "notification-consumer-dev-only-password@127.0.0.1:5432/notifications",
+        ),
+        "statsd_host": setting("STATSD_HOST", "127.0.0.1"),
+        "statsd_port": int(setting("STATSD_PORT", "9125")),
+        "sentry_dsn": optional("SENTRY_DSN"),
+        "kafka_bootstrap": setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+    }
+
+
 @dataclass(frozen=True)
-class Settings:
+class ApiSettings:
+    """The notification read API (gunicorn, `create_app`)."""
+
     database_url: str
     statsd_host: str
     statsd_port: int
     sentry_dsn: str | None
-    # read API
+    kafka_bootstrap: str  # the revocation events the token check follows
     issuer: str
     jwks_url: str
     audience: str
     cursor_secret: str
-    # read API: GET /notifications/stream, per process (gunicorn.conf.py sizes its connections)
+    # GET /notifications/stream, per process (gunicorn.conf.py sizes its connections)
     streams_per_user: int
     streams_max: int
     stream_heartbeat_seconds: float
-    # worker
+
+    @classmethod
+    def from_env(cls) -> "ApiSettings":
+        return cls(
+            **_shared(),
+            issuer=setting("KEYCLOAK_ISSUER", "http://localhost:8180/realms/taskwire"),
+            jwks_url=setting(
+                "KEYCLOAK_JWKS_URL",
+                "http://127.0.0.1:8180/realms/taskwire/protocol/openid-connect/certs",
+            ),
+            audience=setting("NOTIFICATIONS_AUDIENCE", "task-api"),
+            cursor_secret=setting(
+                "NOTIFICATIONS_CURSOR_SECRET", "notifications-cursor-dev-only-secret"
+            ),
+            streams_per_user=int(setting("NOTIFICATIONS_STREAMS_PER_USER", "10")),
+            streams_max=int(setting("NOTIFICATIONS_STREAMS_MAX", str(STREAMS_MAX))),
+            stream_heartbeat_seconds=float(setting("NOTIFICATIONS_STREAM_HEARTBEAT_SECONDS", "15")),
+        )
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """The notification worker (`taskwire-notification-worker`) and the dead-letter replay."""
+
+    database_url: str
+    statsd_host: str
+    statsd_port: int
+    sentry_dsn: str | None
     kafka_bootstrap: str
     topic: str
     dlq_topic: str
@@ -61,29 +107,9 @@ class Settings:
         return f"{self.consumer_group}.dlq-replay"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> "WorkerSettings":
         return cls(
-            database_url=setting(
-                "NOTIFICATIONS_DATABASE_URL",
-                "postgresql+psycopg2://notification_consumer:"
-                "notification-consumer-dev-only-password@127.0.0.1:5432/notifications",
-            ),
-            statsd_host=setting("STATSD_HOST", "127.0.0.1"),
-            statsd_port=int(setting("STATSD_PORT", "9125")),
-            sentry_dsn=optional("SENTRY_DSN"),
-            issuer=setting("KEYCLOAK_ISSUER", "http://localhost:8180/realms/taskwire"),
-            jwks_url=setting(
-                "KEYCLOAK_JWKS_URL",
-                "http://127.0.0.1:8180/realms/taskwire/protocol/openid-connect/certs",
-            ),
-            audience=setting("NOTIFICATIONS_AUDIENCE", "task-api"),
-            cursor_secret=setting(
-                "NOTIFICATIONS_CURSOR_SECRET", "notifications-cursor-dev-only-secret"
-            ),
-            streams_per_user=int(setting("NOTIFICATIONS_STREAMS_PER_USER", "10")),
-            streams_max=int(setting("NOTIFICATIONS_STREAMS_MAX", str(STREAMS_MAX))),
-            stream_heartbeat_seconds=float(setting("NOTIFICATIONS_STREAM_HEARTBEAT_SECONDS", "15")),
-            kafka_bootstrap=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            **_shared(),
             topic=setting("KAFKA_TOPIC_EVENTS", TASK_EVENTS),
             dlq_topic=setting("KAFKA_TOPIC_DLQ", TASK_EVENTS_DLQ),
             consumer_group=setting("NOTIFICATIONS_CONSUMER_GROUP", "notification-consumer"),

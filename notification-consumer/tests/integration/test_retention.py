@@ -22,7 +22,7 @@ from notification_consumer.domain.events import parse_event
 from notification_consumer.domain.retention import RetentionPolicy
 from notification_consumer.service.events import EventHandler
 from notification_consumer.service.retention import ProcessedEventPruner, SettledEmailPruner
-from notification_consumer.settings import Settings
+from notification_consumer.settings import WorkerSettings
 from taskwire_events import RawMessage
 
 from .conftest import cloud_event
@@ -38,7 +38,7 @@ Row = type[ProcessedEventRow] | type[NotificationRow] | type[EmailDeliveryRow]
 @pytest.fixture
 def engine() -> Iterator[Engine]:
     """The worker's own database role and URL."""
-    engine = create_engine(Settings.from_env().database_url)
+    engine = create_engine(WorkerSettings.from_env().database_url)
     yield engine
     engine.dispose()
 

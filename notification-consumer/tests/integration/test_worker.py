@@ -24,7 +24,7 @@ from .conftest import ROOT, Events, Reader, cloud_event, eventually
 ARRIVAL = 60.0
 
 DLQ = "task-events.dlq"
-# The replay group of the stack's worker (Settings.dlq_replay_group).
+# The replay group of the stack's worker (WorkerSettings.dlq_replay_group).
 REPLAY_GROUP = "notification-consumer.dlq-replay"
 EXPORTER = f"http://127.0.0.1:{os.environ.get('STATSD_EXPORTER_PORT', '9102')}/metrics"
 

@@ -7,13 +7,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from notification_consumer.app import create_app
-from notification_consumer.settings import Settings
+from notification_consumer.settings import ApiSettings
 
 
 @pytest.fixture
 def client() -> FlaskClient:
     settings = replace(
-        Settings.from_env(),
+        ApiSettings.from_env(),
         database_url="postgresql+psycopg2://nobody:nothing@127.0.0.1:1/x",
         jwks_url="http://127.0.0.1:1/certs",
         kafka_bootstrap="",  # no revocation follower: libs/auth tests it

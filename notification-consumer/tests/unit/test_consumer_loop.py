@@ -9,8 +9,9 @@ from uuid import UUID
 
 from kafka import TopicPartition
 
-from notification_consumer.adapters.kafka import EventConsumer
+from notification_consumer.adapters.kafka import KafkaEventSource
 from notification_consumer.domain.events import TaskEvent
+from notification_consumer.service.consuming import EventConsumer
 from notification_consumer.service.events import EventHandler, Outcome
 from taskwire_events import RawMessage
 
@@ -86,7 +87,8 @@ def run(
     letters = dead_letters or FakeDeadLetters()
     kafka_consumer: Any = consumer
     statsd: Any = metrics
-    EventConsumer(kafka_consumer, handler, letters, statsd, stop, handle_attempts=2).run()
+    source = KafkaEventSource(kafka_consumer)
+    EventConsumer(source, handler, letters, statsd, stop, handle_attempts=2).run()
     return consumer, letters, metrics
 
 

@@ -14,8 +14,11 @@ from notification_consumer.domain.errors import StoreUnavailable
 from notification_consumer.domain.events import parse_event
 from notification_consumer.domain.notifications import notification_for
 from notification_consumer.domain.retention import RetentionPolicy
-from notification_consumer.service.retention import ProcessedEventPruner, SettledEmailPruner
-from notification_consumer.worker import prune_until_stopped
+from notification_consumer.service.retention import (
+    ProcessedEventPruner,
+    SettledEmailPruner,
+    prune_until_stopped,
+)
 
 from .fakes import Delivery, FakeUnitOfWork, Store
 from .samples import cloud_event, raw

@@ -1,14 +1,9 @@
-"""Kafka: the consumer loop that drives the event use case, and the dead-letter producer.
-
-An offset is committed only after every message before it has had its effects made durable:
-its notification stored (or found stored), or the message acknowledged by the dead-letter
-topic. A crash therefore redelivers, and the event id makes a redelivery a no-op.
-"""
+"""Kafka: the task-events consumer group as an event source, the dead-letter producer and the
+dead-letter backlog. They only move bytes and offsets; the consumer loop
+(service/consuming.py) decides what becomes of a message."""
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,22 +11,13 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from notification_consumer.domain.errors import (
-    DeadLetterUnavailable,
-    PoisonMessage,
-    StoreUnavailable,
-)
-from notification_consumer.domain.events import TaskEvent, parse_event
-from notification_consumer.service.events import EventHandler, Outcome
-from notification_consumer.service.ports import DeadLetters
+from notification_consumer.domain.errors import DeadLetterUnavailable
 from taskwire_events import RawMessage
-from taskwire_observability import Metrics
 
 log = logging.getLogger(__name__)
 
 DLQ_HEADER_PREFIX = "dlq-"
 _ERROR_MAX = 2000
-LAG_EVERY_SECONDS = 5.0
 
 
 class DeadLetterBacklog:
@@ -96,134 +82,23 @@ class KafkaDeadLetters:
             raise DeadLetterUnavailable(repr(failure)) from failure
 
 
-class EventConsumer:
-    """The worker's main loop: poll a batch, handle each event in its own transaction, commit
-    the offsets of what is done, and report lag. Stops between two messages on `stop`."""
+class KafkaEventSource:
+    """The task-events consumer group as an `EventSource`: batches of messages in, offsets
+    out. What happens to a message is the consumer loop's (service/consuming.py)."""
 
-    def __init__(
-        self,
-        consumer: KafkaConsumer,
-        handler: EventHandler,
-        dead_letters: DeadLetters,
-        metrics: Metrics,
-        stop: threading.Event,
-        on_stored: Callable[[], None] = lambda: None,
-        handle_attempts: int = 3,
-        max_records: int = 100,
-    ) -> None:
+    def __init__(self, consumer: KafkaConsumer, max_records: int = 100) -> None:
         self._consumer = consumer
-        self._handler = handler
-        self._dead_letters = dead_letters
-        self._metrics = metrics
-        self._stop = stop
-        self._on_stored = on_stored
-        self._attempts = handle_attempts
         self._max_records = max_records
-        self._lag_reported = 0.0
-        self.last_poll = float("-inf")  # monotonic; readiness tells a stuck loop from an idle one
 
-    def run(self) -> None:
-        self._metrics.incr("taskwire.consumer.dlq", 0)  # the series exists before a dead letter
-        pause = 0.0
-        while not self._stop.is_set():
-            batch = self._consumer.poll(timeout_ms=500, max_records=self._max_records)
-            self.last_poll = time.monotonic()
-            done, stalled = self._process(batch)
-            self._commit(done)
-            self._report_lag()
-            if stalled:
-                pause = min(max(pause * 2, 0.5), 10.0)
-                self._stop.wait(pause)
-            else:
-                pause = 0.0
-        self._consumer.close(autocommit=False)
+    def poll(self) -> list[RawMessage]:
+        batch = self._consumer.poll(timeout_ms=500, max_records=self._max_records)
+        return [_raw(record) for records in batch.values() for record in records]
 
-    def _process(
-        self, batch: dict[TopicPartition, list[Any]]
-    ) -> tuple[dict[TopicPartition, OffsetAndMetadata], bool]:
-        """Handle a polled batch; the offsets to commit, and whether it must be tried again."""
-        if not batch or self._stop.is_set():
-            return {}, False
-        valid: list[tuple[TaskEvent, RawMessage]] = []
-        poison: list[tuple[RawMessage, PoisonMessage]] = []
-        for records in batch.values():
-            for record in records:
-                message = _raw(record)
-                try:
-                    valid.append((parse_event(message.value), message))
-                except PoisonMessage as error:
-                    poison.append((message, error))
-        try:
-            self._handle_all(valid)
-            # Poison after the events: a database outage must not dead-letter it twice.
-            for message, reason in poison:
-                log.error(
-                    "poison message: dead-lettered",
-                    extra={"error": str(reason), **_where(message)},
-                )
-                self._dead_letter(message, reason, "parse")
-        except (StoreUnavailable, DeadLetterUnavailable) as error:
-            # Not the messages' fault: keep them all, and try again after a pause; whatever
-            # was stored meanwhile comes back as a duplicate.
-            log.warning("a dependency is unavailable; the batch waits", extra={"error": str(error)})
-            for partition, records in batch.items():
-                self._consumer.seek(partition, records[0].offset)
-            return {}, True
+    def commit(self, batch: Sequence[RawMessage]) -> None:
         done = {
-            partition: OffsetAndMetadata(records[-1].offset + 1, "", -1)
-            for partition, records in batch.items()
+            partition: OffsetAndMetadata(last + 1, "", -1)
+            for partition, last in _offsets(batch, max).items()
         }
-        return done, False
-
-    def _handle_all(self, batch: list[tuple[TaskEvent, RawMessage]]) -> None:
-        if not batch:
-            return
-        try:
-            outcomes = self._handler.handle_events(batch)
-        except StoreUnavailable:
-            raise
-        except Exception as error:
-            # Something in the batch is wrong: find it, one event per transaction.
-            log.warning(
-                "batch failed; handling its events one by one", extra={"error": repr(error)}
-            )
-            for event, message in batch:
-                self._handle_alone(event, message)
-            return
-        for event, message in batch:
-            self._handled(event, message, outcomes[event.id])
-
-    def _handle_alone(self, event: TaskEvent, message: RawMessage) -> None:
-        fields = _fields(event, message)
-        for attempt in range(1, self._attempts + 1):
-            try:
-                outcome = self._handler.handle_event(event, message)
-                break
-            except StoreUnavailable:
-                raise
-            except Exception as error:
-                if attempt == self._attempts:
-                    log.exception("event failed after retries: dead-lettered", extra=fields)
-                    self._dead_letter(message, error, "handle")
-                    return
-                log.warning("event failed; retrying", extra={**fields, "error": repr(error)})
-                self._stop.wait(0.2 * 2**attempt)
-        self._handled(event, message, outcome)
-
-    def _handled(self, event: TaskEvent, message: RawMessage, outcome: Outcome) -> None:
-        if outcome is Outcome.STORED:
-            latency = datetime.now(UTC) - event.time
-            self._metrics.timing("taskwire.notification.latency", latency.total_seconds() * 1000)
-            self._metrics.incr("taskwire.consumer.events", type=event.type.value)
-        if outcome is not Outcome.DUPLICATE:
-            self._on_stored()
-        log.info("event handled", extra={**_fields(event, message), "outcome": outcome.value})
-
-    def _dead_letter(self, message: RawMessage, error: BaseException, stage: str) -> None:
-        self._dead_letters.publish(message, error, stage)
-        self._metrics.incr("taskwire.consumer.dlq")
-
-    def _commit(self, done: dict[TopicPartition, OffsetAndMetadata]) -> None:
         if not done:
             return
         try:
@@ -235,11 +110,12 @@ class EventConsumer:
         except KafkaError as error:
             log.warning("offset commit failed; will commit later", extra={"error": repr(error)})
 
-    def _report_lag(self) -> None:
-        now = time.monotonic()
-        if now - self._lag_reported < LAG_EVERY_SECONDS:
-            return
-        self._lag_reported = now
+    def rewind(self, batch: Sequence[RawMessage]) -> None:
+        for partition, first in _offsets(batch, min).items():
+            self._consumer.seek(partition, first)
+
+    def lag(self) -> dict[int, int]:
+        lags = {}
         for partition in self._consumer.assignment() or ():
             highwater = self._consumer.highwater(partition)
             if highwater is None:
@@ -248,24 +124,23 @@ class EventConsumer:
                 position = self._consumer.position(partition, timeout_ms=1000)
             except KafkaError:
                 continue
-            if position is None:
-                continue
-            self._metrics.gauge(
-                "taskwire.consumer.lag", max(highwater - position, 0), partition=partition.partition
-            )
+            if position is not None:
+                lags[partition.partition] = max(highwater - position, 0)
+        return lags
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
 
 
-def connect(build: Callable[[], Any], what: str, stop: threading.Event) -> Any | None:
-    """Build a Kafka client, retrying while the broker is away; None when stopped first."""
-    pause = 1.0
-    while not stop.is_set():
-        try:
-            return build()
-        except KafkaError as error:
-            log.warning(f"{what}: Kafka unavailable; retrying", extra={"error": repr(error)})
-            stop.wait(pause)
-            pause = min(pause * 2, 15.0)
-    return None
+def _offsets(
+    batch: Sequence[RawMessage], pick: Callable[[int, int], int]
+) -> dict[TopicPartition, int]:
+    """The first or last offset (`min` or `max`) of each partition in the batch."""
+    offsets: dict[TopicPartition, int] = {}
+    for message in batch:
+        partition = TopicPartition(message.topic, message.partition)
+        offsets[partition] = pick(offsets.get(partition, message.offset), message.offset)
+    return offsets
 
 
 def _raw(record: Any) -> RawMessage:
@@ -279,14 +154,3 @@ def _raw(record: Any) -> RawMessage:
         headers=tuple((name, value or b"") for name, value in headers),
         timestamp_ms=record.timestamp,
     )
-
-
-def _where(message: RawMessage) -> dict[str, object]:
-    return {"partition": message.partition, "offset": message.offset}
-
-
-def _fields(event: TaskEvent, message: RawMessage) -> dict[str, object]:
-    fields = {"event_id": str(event.id), "event_type": event.type.value, **_where(message)}
-    if event.request_id:
-        fields["request_id"] = event.request_id  # follows the change into this log line
-    return fields

@@ -8,6 +8,7 @@ the few milliseconds between handing the body over and recording `sent` leaves t
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,10 +29,12 @@ from notification_consumer.domain.errors import (
 )
 from notification_consumer.domain.events import TaskEvent, parse_event
 from notification_consumer.service.ports import DeadLetters, Directory, Mailer
+from taskwire_events import Backoff
 
 log = logging.getLogger(__name__)
 DEAD_LETTER_RETRY = timedelta(seconds=5)
 DEFAULT_POLICY = RetryPolicy()
+SWEEP_EVERY_SECONDS = 30.0
 
 
 class Dispatch(StrEnum):
@@ -193,6 +196,34 @@ class EmailDispatcher:
                 if pause is None:
                     raise
                 self._sleep(pause)
+
+
+def dispatch_until_stopped(
+    dispatcher: EmailDispatcher, wake: threading.Semaphore, stop: threading.Event
+) -> None:
+    """Send due e-mails; when one was refused for now, pause before the next (a refusal is
+    usually the server's, not the e-mail's), doubling up to 10 s."""
+    refused = Backoff.steady(0.5, 10.0)
+    swept = float("-inf")
+    while not stop.is_set():
+        try:
+            if time.monotonic() - swept > SWEEP_EVERY_SECONDS:
+                dispatcher.expire_stale()
+                swept = time.monotonic()
+            result = dispatcher.deliver_next()
+        except StoreUnavailable as error:
+            log.warning("database unavailable; e-mails wait", extra={"error": str(error)})
+            result = Dispatch.RETRY
+        except Exception:
+            log.exception("e-mail dispatch failed")
+            result = Dispatch.RETRY
+        if result is Dispatch.IDLE:
+            wake.acquire(timeout=1.0)  # a stored event, or a look for retries that fell due
+            refused.reset()
+        elif result is Dispatch.RETRY:
+            stop.wait(refused.next())
+        else:
+            refused.reset()
 
 
 def _event_of(due: DueEmail) -> TaskEvent | None:

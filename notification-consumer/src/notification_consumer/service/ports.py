@@ -1,5 +1,6 @@
 """What the use cases need from the outside world; the adapters provide it."""
 
+from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -46,3 +47,27 @@ class FeedWakeup(Protocol):
         """Block until new notifications may have committed, at most `timeout` seconds; True
         when something said so (a PostgreSQL NOTIFY), False when the time ran out."""
         ...
+
+
+class EventSource(Protocol):
+    """Where task events come from (a Kafka consumer group): it moves bytes and offsets, the
+    consumer loop decides what becomes of them."""
+
+    def poll(self) -> list[RawMessage]:
+        """The next batch, in order within each partition; empty when nothing came."""
+        ...
+
+    def commit(self, batch: Sequence[RawMessage]) -> None:
+        """Mark every partition of the batch done past its last message. A refused commit is
+        not an error: the messages come back and their event ids are found recorded."""
+        ...
+
+    def rewind(self, batch: Sequence[RawMessage]) -> None:
+        """Deliver the batch again: each partition from its first message in it."""
+        ...
+
+    def lag(self) -> dict[int, int]:
+        """Messages not yet consumed, by assigned partition (those it can tell)."""
+        ...
+
+    def close(self) -> None: ...

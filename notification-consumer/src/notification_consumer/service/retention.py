@@ -3,13 +3,15 @@ retention, a small batch per transaction. Pruned ids are no longer deduplicated 
 so the retention must outlast every way an event can come back (docs/events.md, *Retention*)."""
 
 import logging
+import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
 from notification_consumer.db.unit_of_work import UnitOfWork
+from notification_consumer.domain.errors import StoreUnavailable
 from notification_consumer.domain.retention import RetentionPolicy
 
 log = logging.getLogger(__name__)
@@ -85,3 +87,22 @@ class SettledEmailPruner(_BatchPruner):
 
     def _prune_batch(self, uow: UnitOfWork, before: datetime, limit: int) -> int:
         return uow.deliveries.prune_settled(before=before, limit=limit)
+
+
+def prune_until_stopped(
+    pruners: Sequence[Pruner], policy: RetentionPolicy, stop: threading.Event
+) -> None:
+    """Run each pruner at start, then every `policy.every`; an outage or a failure only
+    postpones that pruner's run (a few more hours of rows are nothing against weeks of
+    retention) and never the others'."""
+    while not stop.is_set():
+        for pruner in pruners:
+            if stop.is_set():
+                break
+            try:
+                pruner.prune(stopping=stop.is_set)
+            except StoreUnavailable as error:
+                log.warning("database unavailable; pruning postponed", extra={"error": str(error)})
+            except Exception:
+                log.exception("pruning failed", extra={"pruner": type(pruner).__name__})
+        stop.wait(policy.every.total_seconds())

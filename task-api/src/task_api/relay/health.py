@@ -1,21 +1,20 @@
-"""The relay's `/healthz` and `/readyz`: a tiny HTTP server beside the relay loop.
+"""The relay's `/healthz` and `/readyz`, served beside the relay loop the way every process is.
 
 Readiness is a lease: the relay loop renews it while it is healthy (a standby each time it
 polls for the lock, the leader while its stream runs and Kafka keeps acknowledging), so a
 stuck loop turns not-ready by itself."""
 
-import json
-import logging
 import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-log = logging.getLogger(__name__)
+from flask import Flask, Response, jsonify
+from werkzeug.serving import BaseWSGIServer
 
-PROBLEM = "application/problem+json"
+from taskwire_observability import serve_health
+from taskwire_observability.problems import problem
 
 
 class Status:
@@ -54,38 +53,23 @@ class Status:
             return False, body | {"problem": problem}
 
 
-def start_health_server(host: str, port: int, status: Status) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/healthz":
-                self._send(HTTPStatus.OK, "application/json", {"status": "ok", "role": status.role})
-            elif self.path == "/readyz":
-                ready, body = status.report()
-                if ready:
-                    self._send(HTTPStatus.OK, "application/json", body)
-                else:
-                    detail = f"{body['role']}: {body.pop('problem')}"
-                    self._problem(HTTPStatus.SERVICE_UNAVAILABLE, detail, body)
-            else:
-                self._problem(HTTPStatus.NOT_FOUND, "the relay serves /healthz and /readyz", {})
+def start_health_server(host: str, port: int, status: Status) -> BaseWSGIServer:
+    app = Flask(__name__)
 
-        def _problem(self, code: HTTPStatus, detail: str, extra: dict[str, Any]) -> None:
-            body = {"type": "about:blank", "title": code.phrase, "status": code.value}
-            self._send(code, PROBLEM, body | {"detail": detail} | extra)
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok", role=status.role)
 
-        def _send(self, code: HTTPStatus, content_type: str, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    @app.get("/readyz")
+    def readyz() -> Response:
+        ready, body = status.report()
+        if ready:
+            return jsonify(body)
+        detail = f"{body['role']}: {body.pop('problem')}"
+        return problem(HTTPStatus.SERVICE_UNAVAILABLE.value, detail, **body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # probes are not worth a line
-            pass
+    @app.errorhandler(HTTPStatus.NOT_FOUND)
+    def not_found(_error: Exception) -> Response:
+        return problem(HTTPStatus.NOT_FOUND.value, "the relay serves /healthz and /readyz")
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
-    log.info("health endpoints listening", extra={"host": host, "port": port})
-    return server
+    return serve_health(app, host, port)
