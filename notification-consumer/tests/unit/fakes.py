@@ -166,10 +166,6 @@ class FakeDeliveries:
             del self.store.deliveries[event_id]
         return len(oldest)
 
-    def status_of(self, event_id: UUID) -> DeliveryStatus | None:
-        delivery = self.store.deliveries.get(event_id)
-        return delivery.status if delivery else None
-
     def _set(self, event_id: UUID, now: datetime, **values: Any) -> None:
         delivery = self.store.deliveries[event_id]
         self.store.deliveries[event_id] = replace(delivery, updated_at=now, **values)

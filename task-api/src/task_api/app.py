@@ -44,5 +44,4 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(swagger_ui_assets(prefix=""))
     register_domain_errors(app)
     metrics.start_heartbeat()
-    app.extensions["engine"] = engine
     return app

@@ -189,12 +189,6 @@ class EmailDeliveries:
         result = self._connection.execute(PRUNE_SETTLED, {"before": before, "limit": limit})
         return result.rowcount
 
-    def status_of(self, event_id: UUID) -> DeliveryStatus | None:
-        status = self._connection.execute(
-            select(TABLE.c.status).where(TABLE.c.event_id == event_id)
-        ).scalar()
-        return DeliveryStatus(status) if status else None
-
     def _set(self, event_id: UUID, now: datetime, status: DeliveryStatus, **values: Any) -> None:
         self._connection.execute(
             _update(tuple(sorted(values))),

@@ -50,10 +50,6 @@ class AckLedger(Generic[Item]):
         """Events handed to Kafka and not yet acknowledged."""
         return self._sent - self._acked
 
-    @property
-    def open_commits(self) -> int:
-        return len(self._commits)
-
     def sent(self, delivery: Delivery, item: Item, at: float) -> None:
         self._in_flight.append((delivery, item, at))
         self._sent += 1

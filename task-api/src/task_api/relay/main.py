@@ -12,14 +12,15 @@ import psycopg2
 from kafka.errors import KafkaError
 
 from task_api.relay.acks import Acked, DeliveryFailed
+from task_api.relay.election import Leadership, LeadershipLost
 from task_api.relay.health import Status, start_health_server
-from task_api.relay.leadership import Leadership, LeadershipLost, SlotUnusable
 from task_api.relay.log_lines import configure_relay_logging
 from task_api.relay.pgoutput import ProtocolError
 from task_api.relay.producer import KafkaPublisher
 from task_api.relay.records import OutboxRecord
 from task_api.relay.session import StreamSession
 from task_api.relay.settings import SERVICE, RelaySettings
+from task_api.relay.slot import ReplicationSlot, SlotUnusable
 from taskwire_events import Backoff
 from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability import Metrics
@@ -43,11 +44,12 @@ class Relay:
         backoff = Backoff()
         while not self.stopping.is_set():
             s = self._settings
-            leadership = Leadership(s.database_url, s.slot, s.publication, s.instance)
+            leadership = Leadership(s.database_url, s.slot, s.instance)
+            slot = ReplicationSlot(leadership, s.database_url, s.slot, s.publication)
             try:
                 leadership.connect()
-                if self._wait_for_leadership(leadership, backoff):
-                    self._lead(leadership)
+                if self._wait_for_leadership(leadership, slot, backoff):
+                    self._lead(slot)
             except LeadershipLost as error:
                 log.warning("lost the database connection", extra={"error": str(error)})
                 self._status.unhealthy(self._status.role, "no database connection")
@@ -58,7 +60,9 @@ class Relay:
                 leadership.close()
             self.stopping.wait(backoff.next())
 
-    def _wait_for_leadership(self, leadership: Leadership, backoff: Backoff) -> bool:
+    def _wait_for_leadership(
+        self, leadership: Leadership, slot: ReplicationSlot, backoff: Backoff
+    ) -> bool:
         """Poll for the lock as a standby; True once held, False when stopping."""
         next_lag = 0.0
         while not self.stopping.is_set():
@@ -70,18 +74,18 @@ class Relay:
                 log.info("waiting as a standby", extra={"slot": self._settings.slot})
             self._status.healthy("standby", HEALTHY_FOR, slot=self._settings.slot)
             if time.monotonic() >= next_lag:
-                self._report_lag(leadership)
+                self._report_lag(slot)
                 next_lag = time.monotonic() + 1.0
             self.stopping.wait(self._settings.standby_poll)
         return False
 
-    def _lead(self, leadership: Leadership) -> None:
+    def _lead(self, slot: ReplicationSlot) -> None:
         """Run stream sessions while holding the lock; a failed session is retried with
         backoff, a lost lock connection ends the leadership."""
         backoff = Backoff()
         s = self._settings
         while not self.stopping.is_set():
-            self._report_lag(leadership)  # raises LeadershipLost when the lock is gone
+            self._report_lag(slot)  # raises LeadershipLost when the lock is gone
             publisher: KafkaPublisher | None = None
             session: StreamSession | None = None
             connection = None
@@ -90,7 +94,7 @@ class Relay:
                 publisher = KafkaPublisher(
                     KafkaClients(s.kafka_bootstrap), s.topic, f"taskwire-relay-{s.instance}"
                 )
-                connection, stream = leadership.open_stream()
+                connection, stream = slot.open_stream()
                 session = StreamSession(
                     stream,
                     publisher,
@@ -101,7 +105,7 @@ class Relay:
                 log.info("streaming", extra={"slot": s.slot, "topic": s.topic})
                 session.run(
                     running=lambda: not self.stopping.is_set(),
-                    tick=functools.partial(self._tick, leadership, session),
+                    tick=functools.partial(self._tick, slot, session),
                 )
                 session.finish(SHUTDOWN_FLUSH)
                 log.info("stopped streaming", extra={"confirmed_lsn": _lsn(session.confirmed_lsn)})
@@ -124,8 +128,8 @@ class Relay:
                 backoff.reset()  # it made progress: this is a new failure, not the same one
             self.stopping.wait(backoff.next())
 
-    def _tick(self, leadership: Leadership, session: StreamSession) -> None:
-        self._report_lag(leadership)
+    def _tick(self, slot: ReplicationSlot, session: StreamSession) -> None:
+        self._report_lag(slot)
         if session.stalled(time.monotonic()):
             self._status.unhealthy("leader", "Kafka has not acknowledged events for 10 s")
         else:
@@ -137,8 +141,8 @@ class Relay:
                 confirmed_lsn=_lsn(session.confirmed_lsn),
             )
 
-    def _report_lag(self, leadership: Leadership) -> None:
-        state = leadership.slot_state()
+    def _report_lag(self, slot: ReplicationSlot) -> None:
+        state = slot.state()
         if state is not None and state.lag_bytes is not None:
             self._metrics.gauge("taskwire.relay.lag_bytes", max(0, state.lag_bytes))
 

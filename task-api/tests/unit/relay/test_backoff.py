@@ -1,6 +1,6 @@
 """Reconnection backoff: doubling, capped, jittered, reset after a success; and the lock key."""
 
-from task_api.relay.leadership import lock_key
+from task_api.relay.election import lock_key
 from taskwire_events import Backoff
 
 
