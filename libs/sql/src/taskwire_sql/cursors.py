@@ -1,15 +1,19 @@
-"""Opaque, tamper-evident keyset page cursors, bound to the query they continue."""
+"""Keyset pages: opaque, tamper-evident cursors bound to the query they continue, and the one
+way a page is cut from the `limit + 1` rows a repository fetched."""
 
 import base64
 import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 from uuid import UUID
 
 _MAC_BYTES = 16
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,12 @@ class Position:
 
     key: datetime | None
     id: UUID
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    items: list[Row]
+    next_cursor: str | None
 
 
 class CursorCodec:
@@ -54,6 +64,20 @@ class CursorCodec:
             return Position(key=key, id=UUID(fields["i"]))
         except (ValueError, KeyError, TypeError):
             raise self._invalid("not a cursor") from None
+
+    def page(
+        self,
+        fingerprint: str,
+        found: Sequence[Row],
+        limit: int,
+        position_of: Callable[[Row], Position],
+    ) -> Page[Row]:
+        """The first `limit` of `found` (fetched `limit + 1`: the extra row says a next page
+        exists), with the cursor to the next page, continuing after the last row kept."""
+        items = list(found[:limit])
+        if len(found) <= limit:
+            return Page(items, None)
+        return Page(items, self.encode(fingerprint, position_of(items[-1])))
 
     def _mac(self, fingerprint: str, body: bytes) -> bytes:
         message = fingerprint.encode() + b"\x00" + body

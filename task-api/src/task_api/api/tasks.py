@@ -20,7 +20,7 @@ from task_api.api.schemas import (
 )
 from task_api.domain.listing import TaskFilter
 from task_api.domain.tasks import Task
-from task_api.service.tasks import Page, TaskService
+from task_api.service.tasks import TaskPage, TaskService
 from taskwire_auth import authenticated, current_principal
 from taskwire_observability.request_ids import current_request_id
 
@@ -49,7 +49,7 @@ def with_etag(task: Task, status: int = 200) -> tuple[Response, int, dict[str, s
     return serialized(task.as_api()), status, {"ETag": task.etag()}
 
 
-def page_body(page: Page) -> dict[str, Any]:
+def page_body(page: TaskPage) -> dict[str, Any]:
     return {"items": [t.as_api() for t in page.items], "next_cursor": page.next_cursor}
 
 

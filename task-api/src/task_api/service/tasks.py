@@ -15,10 +15,13 @@ from task_api.domain.events import task_event
 from task_api.domain.listing import TaskFilter
 from task_api.domain.tasks import Change, Task
 from taskwire_events import EventType
-from taskwire_sql import CursorCodec, Position, uuid7
+from taskwire_sql import CursorCodec, Page, Position, uuid7
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 ANY = "*"
+
+
+TaskPage = Page[Task]  # what the HTTP layer renders (it never imports the SQL kit)
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,6 @@ class Created:
     body: dict[str, Any]
     etag: str
     replayed: bool
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Task]
-    next_cursor: str | None
 
 
 class TaskService:
@@ -82,17 +79,17 @@ class TaskService:
         with self._uow() as uow:
             return _found(uow.tasks.get(owner_id, task_id))
 
-    def list_tasks(self, wanted: TaskFilter, cursor: str | None = None) -> Page:
+    def list_tasks(self, wanted: TaskFilter, cursor: str | None = None) -> TaskPage:
         fingerprint = wanted.fingerprint()
         after = self._cursors.decode(fingerprint, cursor) if cursor else None
         with self._uow() as uow:
             found = uow.tasks.page(wanted, after)
-        items, more = found[: wanted.limit], len(found) > wanted.limit
-        if not more:
-            return Page(items, None)
-        last = items[-1]
-        key = last.due_date if wanted.sort.by_due_date else last.created_at
-        return Page(items, self._cursors.encode(fingerprint, Position(key, last.id)))
+
+        def position_of(last: Task) -> Position:
+            key = last.due_date if wanted.sort.by_due_date else last.created_at
+            return Position(key, last.id)
+
+        return self._cursors.page(fingerprint, found, wanted.limit, position_of)
 
     def update_task(
         self,
