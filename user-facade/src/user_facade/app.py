@@ -5,14 +5,7 @@ import logging
 import requests
 from flask import Flask
 
-from taskwire_auth import (
-    JwksCache,
-    LogoutTokenValidator,
-    RevocationFollower,
-    RevocationList,
-    TokenValidator,
-    install_auth,
-)
+from taskwire_auth import LogoutTokenValidator, install_token_check
 from taskwire_observability import Metrics, configure_logging, instrument
 from taskwire_observability.openapi import openapi_config, swagger_ui_assets
 from taskwire_observability.problem_api import ProblemApi
@@ -54,16 +47,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     instrument(app, metrics, {"keycloak": keycloak}, settings.sentry_dsn)
 
-    keys = JwksCache.from_url(settings.jwks_url)
-    revoked = RevocationList()
-    follower = RevocationFollower(revoked, settings.kafka_bootstrap_servers).start()
-    publisher = KafkaRevocationPublisher(settings.kafka_bootstrap_servers, revoked)
-    install_auth(
+    tokens = install_token_check(
         app,
-        TokenValidator(
-            keys, settings.issuer, settings.access_audience, is_revoked=revoked.is_revoked
-        ),
+        settings.jwks_url,
+        settings.issuer,
+        settings.access_audience,
+        settings.kafka_bootstrap_servers,
     )
+    publisher = KafkaRevocationPublisher(settings.kafka_bootstrap_servers, tokens.revoked)
     provider = KeycloakIdentityProvider(
         settings.keycloak_url,
         settings.realm,
@@ -85,10 +76,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         revocation_ttl_seconds=settings.revocation_ttl_seconds,
     )
     app.extensions["logout_tokens"] = LogoutTokenValidator(
-        keys, settings.issuer, (settings.client_id, settings.browser_client_id)
+        tokens.keys, settings.issuer, (settings.client_id, settings.browser_client_id)
     )
     app.extensions["trusted_proxies"] = networks(settings.trusted_proxies)
-    app.extensions["revocations"] = follower
     api = ProblemApi(app)
     api.register_blueprint(auth.blp)
     app.register_blueprint(swagger_ui_assets(prefix="/auth"))

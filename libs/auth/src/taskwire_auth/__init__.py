@@ -1,6 +1,7 @@
 """Who is calling: Keycloak access tokens checked locally, never by a call per request."""
 
 from taskwire_auth.guard import (
+    TokenCheck,
     authenticated,
     current_principal,
     install_auth,
@@ -22,6 +23,7 @@ __all__ = [
     "Revocation",
     "RevocationFollower",
     "RevocationList",
+    "TokenCheck",
     "TokenValidator",
     "authenticated",
     "current_principal",

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -22,9 +23,18 @@ def install_auth(app: Flask, validator: TokenValidator) -> None:
     app.extensions[_EXTENSION] = validator
 
 
+@dataclass(frozen=True)
+class TokenCheck:
+    """What an installed token check is made of, for an app that also needs the realm's keys
+    (to check other tokens) or the revocation list (to add to it)."""
+
+    keys: JwksCache
+    revoked: RevocationList
+
+
 def install_token_check(
     app: Flask, jwks_url: str, issuer: str, audience: str, kafka_bootstrap: str | None
-) -> None:
+) -> TokenCheck:
     """How an API that serves resources checks its callers: access tokens validated locally
     against the realm's cached JWKS, and refused once their session ended, which every instance
     learns from the revocations topic within milliseconds (docs/identity.md). With no
@@ -35,6 +45,7 @@ def install_token_check(
         app.extensions["revocations"] = RevocationFollower(revoked, kafka_bootstrap).start()
     keys = JwksCache.from_url(jwks_url)
     install_auth(app, TokenValidator(keys, issuer, audience, is_revoked=revoked.is_revoked))
+    return TokenCheck(keys, revoked)
 
 
 def token_validator(app: Flask) -> TokenValidator:

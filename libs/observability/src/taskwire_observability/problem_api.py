@@ -58,19 +58,28 @@ class ProblemApi(Api):  # type: ignore[misc]
 class ProblemResponses:
     """Documents the problem+json answers a view can give besides its success, each with the
     service's reason for it: `documented = ProblemResponses(WHY)`, then
-    `@documented(blp, 401, 404)` on the view."""
+    `@documented(blp, 401, 404)` on the view; `why=` words a status for that view alone, and
+    `headers` names the headers a status comes with (`Retry-After`)."""
 
-    def __init__(self, why: Mapping[int, str]) -> None:
+    def __init__(
+        self, why: Mapping[int, str], headers: Mapping[int, Mapping[str, Any]] | None = None
+    ) -> None:
         self._why = dict(why)
+        self._headers = dict(headers or {})
 
-    def __call__(self, blp: Blueprint, *statuses: int) -> Callable[[Callable[..., Any]], Any]:
+    def __call__(
+        self, blp: Blueprint, *statuses: int, why: Mapping[int, str] | None = None
+    ) -> Callable[[Callable[..., Any]], Any]:
+        reasons = self._why | dict(why or {})
+
         def decorate(view: Callable[..., Any]) -> Any:
             for status in statuses:
                 view = blp.alt_response(
                     status,
                     schema=ProblemSchema,
                     content_type=MEDIA_TYPE,
-                    description=self._why[status],
+                    description=reasons[status],
+                    headers=self._headers.get(status),
                 )(view)
             return view
 

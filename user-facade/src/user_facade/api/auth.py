@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from taskwire_auth import LogoutTokenValidator, authenticated, current_principal
-from taskwire_observability.problem_api import ProblemSchema
+from taskwire_observability.problem_api import ProblemResponses
 from user_facade.api.addresses import Network, client_address
 from user_facade.api.schemas import (
     AccountSchema,
@@ -25,6 +25,15 @@ from user_facade.service.identity import IdentityService
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Identity (Keycloak).")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}}
+# Why each error status can happen, as the OpenAPI document tells it; a view may word it its way.
+WHY = {
+    400: "Not a valid logout token.",
+    401: "No valid bearer token.",
+    409: "Username or e-mail taken.",
+    429: "Slow down.",
+    503: "Keycloak down.",
+}
+documented = ProblemResponses(WHY, headers={429: RETRY_AFTER, 503: RETRY_AFTER})
 
 
 def identity() -> IdentityService:
@@ -45,9 +54,7 @@ def token_body(tokens: Tokens) -> tuple[dict[str, Any], int, dict[str, str]]:
 class Signup(MethodView):
     @blp.arguments(SignupSchema())
     @blp.response(201, AccountSchema)
-    @blp.alt_response(409, schema=ProblemSchema, description="Username or e-mail taken.")
-    @blp.alt_response(429, schema=ProblemSchema, headers=RETRY_AFTER, description="Slow down.")
-    @blp.alt_response(503, schema=ProblemSchema, headers=RETRY_AFTER, description="Keycloak down.")
+    @documented(blp, 409, 429, 503)
     def post(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Create an account (realm role `user`); a password the policy refuses is a 422."""
         account = identity().sign_up(NewAccount(**fields), caller())
@@ -58,9 +65,7 @@ class Signup(MethodView):
 class Login(MethodView):
     @blp.arguments(LoginSchema())
     @blp.response(200, TokensSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="Wrong credentials, any reason.")
-    @blp.alt_response(429, schema=ProblemSchema, headers=RETRY_AFTER, description="Slow down.")
-    @blp.alt_response(503, schema=ProblemSchema, headers=RETRY_AFTER, description="Keycloak down.")
+    @documented(blp, 401, 429, 503, why={401: "Wrong credentials, any reason."})
     def post(self, credentials: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Log in with username (or e-mail) and password; get an access and a refresh token."""
         tokens = identity().log_in(credentials["username"], credentials["password"], caller())
@@ -71,8 +76,7 @@ class Login(MethodView):
 class Refresh(MethodView):
     @blp.arguments(RefreshTokenSchema())
     @blp.response(200, TokensSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="Invalid, expired or logged out.")
-    @blp.alt_response(503, schema=ProblemSchema, headers=RETRY_AFTER, description="Keycloak down.")
+    @documented(blp, 401, 503, why={401: "Invalid, expired or logged out."})
     def post(self, body: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Trade a refresh token for new tokens; the old refresh token stops working."""
         return token_body(identity().refresh(body["refresh_token"]))
@@ -82,8 +86,7 @@ class Refresh(MethodView):
 class Logout(MethodView):
     @blp.arguments(RefreshTokenSchema())
     @blp.response(204)
-    @blp.alt_response(401, schema=ProblemSchema, description="Invalid token.")
-    @blp.alt_response(503, schema=ProblemSchema, headers=RETRY_AFTER, description="Keycloak down.")
+    @documented(blp, 401, 503, why={401: "Invalid token."})
     def post(self, body: dict[str, str]) -> None:
         """End the session: its refresh token dies now, its access tokens within 2 seconds."""
         identity().log_out(body["refresh_token"])
@@ -94,7 +97,7 @@ class WhoAmI(MethodView):
     decorators = [authenticated()]
 
     @blp.response(200, MeSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid bearer token.")
+    @documented(blp, 401)
     @blp.doc(security=[{"bearer": []}])
     def get(self) -> dict[str, Any]:
         """Who the bearer token belongs to, and their realm roles."""
@@ -105,8 +108,7 @@ class WhoAmI(MethodView):
 class BackchannelLogout(MethodView):
     @blp.arguments(LogoutTokenSchema(), location="form")
     @blp.response(200)
-    @blp.alt_response(400, schema=ProblemSchema, description="Not a valid logout token.")
-    @blp.alt_response(503, schema=ProblemSchema, description="Revocation not propagated.")
+    @documented(blp, 400, 503, why={503: "Revocation not propagated."})
     def post(self, form: dict[str, str]) -> tuple[str, int, dict[str, str]]:
         """For Keycloak: OIDC back-channel logout; revokes the session on every API instance."""
         validator: LogoutTokenValidator = current_app.extensions["logout_tokens"]
