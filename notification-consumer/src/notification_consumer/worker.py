@@ -32,6 +32,7 @@ from notification_consumer.service.emails import EmailDispatcher, dispatch_until
 from notification_consumer.service.events import EventHandler
 from notification_consumer.service.retention import (
     ProcessedEventPruner,
+    Pruner,
     SettledEmailPruner,
     prune_until_stopped,
 )
@@ -89,45 +90,13 @@ def main() -> None:
         SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds)
         for _ in range(settings.dispatchers)
     ]
-    directory = _directory(settings)
-    # Several dispatchers overlap their waits on SMTP and commits; SKIP LOCKED shares the queue.
-    dispatchers = [
-        EmailDispatcher(
-            unit_of_work,
-            directory,
-            mailer,
-            dead_letters,
-            sender=settings.mail_from,
-            message_domain=settings.message_domain,
-            console_url=settings.console_url,
-        )
-        for mailer in mailers
-    ]
-    # The series exist before the first prune.
-    metrics.incr(PRUNED_METRIC, 0)
-    metrics.incr(EMAILS_PRUNED_METRIC, 0)
-    pruners = [
-        ProcessedEventPruner(
-            unit_of_work,
-            policy,
-            on_pruned=lambda count: metrics.incr(PRUNED_METRIC, count),
-            sleep=stop.wait,  # a pause between batches ends at once on SIGTERM
-        ),
-        SettledEmailPruner(
-            unit_of_work,
-            policy,
-            on_pruned=lambda count: metrics.incr(EMAILS_PRUNED_METRIC, count),
-            sleep=stop.wait,
-        ),
-    ]
-    threads = [
-        threading.Thread(
-            target=dispatch_until_stopped, args=(d, wake, stop), name=f"email-dispatcher-{n}"
-        )
-        for n, d in enumerate(dispatchers)
-    ]
+    threads = _dispatching(settings, unit_of_work, mailers, dead_letters, wake, stop)
     threads.append(
-        threading.Thread(target=prune_until_stopped, args=(pruners, policy, stop), name="retention")
+        threading.Thread(
+            target=prune_until_stopped,
+            args=(_pruners(unit_of_work, policy, metrics, stop), policy, stop),
+            name="retention",
+        )
     )
     threads.append(
         threading.Thread(
@@ -179,6 +148,64 @@ def _stop_on_signals() -> threading.Event:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     return stop
+
+
+def _dispatching(
+    settings: WorkerSettings,
+    unit_of_work: Callable[[], SqlUnitOfWork],
+    mailers: list[SmtpMailer],
+    dead_letters: KafkaDeadLetters,
+    wake: threading.Semaphore,
+    stop: threading.Event,
+) -> list[threading.Thread]:
+    """One dispatcher thread per mailer: several overlap their waits on SMTP and commits, and
+    SKIP LOCKED shares the queue among them."""
+    directory = _directory(settings)
+    return [
+        threading.Thread(
+            target=dispatch_until_stopped,
+            args=(
+                EmailDispatcher(
+                    unit_of_work,
+                    directory,
+                    mailer,
+                    dead_letters,
+                    sender=settings.mail_from,
+                    message_domain=settings.message_domain,
+                    console_url=settings.console_url,
+                ),
+                wake,
+                stop,
+            ),
+            name=f"email-dispatcher-{n}",
+        )
+        for n, mailer in enumerate(mailers)
+    ]
+
+
+def _pruners(
+    unit_of_work: Callable[[], SqlUnitOfWork],
+    policy: RetentionPolicy,
+    metrics: Metrics,
+    stop: threading.Event,
+) -> list[Pruner]:
+    # The series exist before the first prune.
+    metrics.incr(PRUNED_METRIC, 0)
+    metrics.incr(EMAILS_PRUNED_METRIC, 0)
+    return [
+        ProcessedEventPruner(
+            unit_of_work,
+            policy,
+            on_pruned=lambda count: metrics.incr(PRUNED_METRIC, count),
+            sleep=stop.wait,  # a pause between batches ends at once on SIGTERM
+        ),
+        SettledEmailPruner(
+            unit_of_work,
+            policy,
+            on_pruned=lambda count: metrics.incr(EMAILS_PRUNED_METRIC, count),
+            sleep=stop.wait,
+        ),
+    ]
 
 
 def _consumer(kafka: KafkaClients, settings: WorkerSettings) -> KafkaConsumer:
