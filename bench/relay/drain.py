@@ -43,7 +43,6 @@ from task_api.domain.events import task_event
 from task_api.domain.tasks import Task
 from task_api.relay.producer import KafkaPublisher
 from taskwire_events import EventType
-from taskwire_events.kafka_clients import KafkaClients
 from taskwire_sql import uuid7
 from taskwire_testkit import Stack
 
@@ -89,7 +88,7 @@ def drop_bench_objects(stack: Stack) -> None:
         )
     sql(stack, OWNER, f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
     sql(stack, OWNER, f"DROP TABLE IF EXISTS {WAL_TABLE}, {POLLED_TABLE}")
-    admin = KafkaAdminClient(bootstrap_servers=stack.kafka, client_id="bench-relay")
+    admin = KafkaAdminClient(**stack.kafka_admin, client_id="bench-relay")
     try:
         if TOPIC in admin.list_topics():
             admin.delete_topics([TOPIC])
@@ -118,7 +117,7 @@ def create_bench_objects(stack: Stack) -> None:
         replication.cursor().create_replication_slot(SLOT, output_plugin="pgoutput")
     finally:
         replication.close()
-    admin = KafkaAdminClient(bootstrap_servers=stack.kafka, client_id="bench-relay")
+    admin = KafkaAdminClient(**stack.kafka_admin, client_id="bench-relay")
     try:
         admin.create_topics([NewTopic(TOPIC, num_partitions=6, replication_factor=1)])
     finally:
@@ -191,7 +190,7 @@ class Topic:
     """The bench topic's end offsets and records, through one consumer."""
 
     def __init__(self, stack: Stack) -> None:
-        self._consumer = KafkaConsumer(bootstrap_servers=stack.kafka, enable_auto_commit=False)
+        self._consumer = KafkaConsumer(**stack.kafka_admin, enable_auto_commit=False)
         ids = self._consumer.partitions_for_topic(TOPIC) or set()
         self._partitions = [TopicPartition(TOPIC, p) for p in ids]
 
@@ -246,7 +245,7 @@ def wal_relay(stack: Stack, log: Path) -> Iterator[tuple[float, float]]:
         "RELAY_TOPIC": TOPIC,
         "RELAY_PORT": str(RELAY_PORT),
         "RELAY_INSTANCE": "bench",
-        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka,
+        **stack.relay_as_admin(),
     }
     with log.open("a") as output:
         started = time.monotonic()
@@ -263,7 +262,7 @@ def wal_relay(stack: Stack, log: Path) -> Iterator[tuple[float, float]]:
 @contextmanager
 def polling_relay_running(stack: Stack, batch: int) -> Iterator[float]:
     """The polling relay in a thread, until the block ends; yields when it started."""
-    publisher = KafkaPublisher(KafkaClients(stack.kafka), TOPIC, "bench-polling-relay")
+    publisher = KafkaPublisher(stack.kafka_clients(), TOPIC, "bench-polling-relay")
     stop = threading.Event()
     relay = threading.Thread(
         target=polling_relay.run,

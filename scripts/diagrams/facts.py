@@ -8,6 +8,7 @@ programs, start phases, ports and readiness probes. Only which program writes an
 Kafka topic is stated here (TOPIC_ROLES), and it is checked against the topics the stack creates.
 """
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,7 +196,7 @@ def shorten_check(test: list[str] | str) -> str:
     if "pg_isready" in text:
         return "pg_isready"
     if "/dev/tcp" in text:
-        return "Kafka Metadata"
+        return "Kafka SASL handshake"
     return text.split()[0]
 
 
@@ -238,10 +239,16 @@ def calls(services: dict[str, Service]) -> list[Call]:
 
 
 def kafka_topics(specs: dict[str, Any], programs: set[str]) -> list[Topic]:
-    """The topics the stack creates (compose's kafka-init; tests/static/test_compose.py keeps it
-    equal to `kafka.sh init`), each with who writes and reads it."""
-    script = "\n".join(str(line) for line in specs["kafka-init"]["command"])
-    created = re.findall(r"--topic ([\w.-]+)\s*\\?\s*--partitions (\d+)", script)
+    """The topics the stack creates (scripts/stack/kafka/provision.py, run by `kafka.sh init`
+    and by compose's kafka-init), each with who writes and reads it."""
+    assert specs["kafka-init"]["command"][-1].endswith("/provision.py")
+    path = ROOT / "scripts/stack/kafka/provision.py"
+    spec = importlib.util.spec_from_file_location("kafka_provision", path)
+    assert spec is not None
+    assert spec.loader is not None
+    provision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(provision)
+    created = [(t.name, t.num_partitions) for t in provision.TOPICS]
     if {name for name, _ in created} != set(TOPIC_ROLES):
         raise SystemExit(
             f"topics created {sorted(n for n, _ in created)} differ from TOPIC_ROLES "

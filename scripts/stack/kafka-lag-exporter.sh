@@ -19,6 +19,9 @@ build() { (cd "$SRC" && "$(go_cmd kafka-lag-exporter)" build -trimpath -o "$1" .
 cmd_install() { cached_go_build kafka-lag-exporter "$(source_key)" "$BIN" build; }
 
 cmd_run() {
+  # The read-only Kafka principal `monitoring` (docs/operations.md, "Kafka principals and ACLs").
+  export KAFKA_SASL_USERNAME=monitoring KAFKA_SASL_MECHANISM=SCRAM-SHA-512
+  export KAFKA_SASL_PASSWORD=${MONITORING_KAFKA_PASSWORD:-monitoring-kafka-dev-only-password}
   exec "$BIN" --web.listen-address="127.0.0.1:$KAFKA_LAG_EXPORTER_PORT" \
     --kafka.server="127.0.0.1:$KAFKA_PORT"
 }

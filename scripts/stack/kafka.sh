@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Native Kafka of the dev stack: one KRaft node that is broker and controller, listening on
-# 127.0.0.1:$KAFKA_PORT (clients) and 127.0.0.1:$KAFKA_CONTROLLER_PORT (controller quorum).
+# 127.0.0.1:$KAFKA_PORT (clients, SASL/SCRAM-SHA-512), 127.0.0.1:$KAFKA_BROKER_PORT (the node's
+# own inter-broker listener, SASL/PLAIN) and 127.0.0.1:$KAFKA_CONTROLLER_PORT (controller quorum,
+# SASL/PLAIN). Principals and ACLs: docs/operations.md.
 # Jars come from Maven Central (scripts/stack/kafka/pom.xml; ~/.m2 is the download cache).
 #
 #   kafka.sh install       assemble $OPT_DIR/kafka-$KAFKA_VERSION/libs, render the config and
 #                          format $STATE_DIR/kafka/data once (idempotent, fast when done)
 #   kafka.sh run           exec the node in the foreground, logs to stdout (for supervisord)
-#   kafka.sh ready         exit 0 iff the broker answers a Kafka Metadata request listing itself
-#   kafka.sh init          create the project's topics (idempotent)
+#   kafka.sh ready         exit 0 iff the client listener answers a SASL handshake for SCRAM
+#   kafka.sh init          provision principals, topics and ACLs (idempotent, kafka/provision.py)
 #   kafka.sh tool CLASS [ARG...]
 #                          run a Kafka CLI class on the node's classpath, e.g.
-#                          org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list
+#                          org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092
+#                          --command-config FILE --list (FILE: a SASL client's properties)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=env.sh
 # shellcheck source=env.sh
 source "$HERE/env.sh"
 
@@ -37,19 +39,10 @@ KAFKA_JVM_OPTS=${KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:Initia
 # CLI tools: small heap and C1 only, they live for a second or two.
 TOOL_JVM_OPTS="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Djava.awt.headless=true"
 
-# Topics of the contract (see docs). The DLQ gets one partition: it carries a trickle of
-# poison messages, one partition keeps them in total order for inspection/replay, and its
-# end offset alone says whether it is empty. It keeps messages 14 days.
-TOPIC_EVENTS=${KAFKA_TOPIC_EVENTS:-task-events}
-TOPIC_EVENTS_PARTITIONS=6
-TOPIC_DLQ=${KAFKA_TOPIC_DLQ:-task-events.dlq}
-TOPIC_DLQ_PARTITIONS=1
-TOPIC_DLQ_RETENTION_MS=$((14 * 24 * 3600 * 1000))
-# Ended Keycloak sessions (docs/identity.md): a record only matters while an access token of
-# that session can still be valid (5 min), so keep 10 min, in segments that roll every 5 min.
-TOPIC_REVOCATIONS=${KAFKA_TOPIC_REVOCATIONS:-auth.revocations}
-TOPIC_REVOCATIONS_RETENTION_MS=$((10 * 60 * 1000))
-TOPIC_REVOCATIONS_SEGMENT_MS=$((5 * 60 * 1000))
+# The node's own login (listeners BROKER and CONTROLLER). Dev-only default: provision.py, which
+# reads it too, refuses it outside development.
+BROKER_KAFKA_PASSWORD=${BROKER_KAFKA_PASSWORD:-broker-kafka-dev-only-password}
+export BROKER_KAFKA_PASSWORD
 
 die() { echo "kafka: $*" >&2; exit 1; }
 
@@ -96,10 +89,15 @@ installed() {
 
 render_config() {
   mkdir -p "$KAFKA_STATE"
-  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
-      -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-      -e "s|@KAFKA_DATA_DIR@|$DATA_DIR|g" \
-      "$SRC_DIR/server.properties.in" >"$CONF.tmp"
+  [[ $BROKER_KAFKA_PASSWORD =~ ^[A-Za-z0-9._-]+$ ]] ||
+    die "BROKER_KAFKA_PASSWORD: use letters, digits and . _ - only (it is quoted in a JAAS line)"
+  (umask 077
+   sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
+       -e "s|@KAFKA_BROKER_PORT@|$KAFKA_BROKER_PORT|g" \
+       -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+       -e "s|@KAFKA_DATA_DIR@|$DATA_DIR|g" \
+       -e "s|@KAFKA_BROKER_PASSWORD@|$BROKER_KAFKA_PASSWORD|g" \
+       "$SRC_DIR/server.properties.in" >"$CONF.tmp")
   mv "$CONF.tmp" "$CONF"
 }
 
@@ -176,14 +174,16 @@ cmd_run() {
     -cp "$LIBS/*" kafka.Kafka "$CONF"
 }
 
-# A real Kafka round trip without a JVM: Metadata v4 (all topics) on the client listener;
-# healthy iff the answer lists at least one broker. Kafka 4 accepts Metadata v4 and later.
+# A Kafka round trip without a JVM or a credential: SaslHandshake v1 for SCRAM-SHA-512 on the
+# client listener (the broker answers requests once it has caught up with the metadata and
+# registered); ready iff it answers without error. Kafka 4 accepts SaslHandshake v1.
 cmd_ready() {
   python3 - "$KAFKA_PORT" <<'PY'
 import socket, struct, sys
 port = int(sys.argv[1])
-client = b"taskwire-ready"
-body = struct.pack(">hhih", 3, 4, 7, len(client)) + client + struct.pack(">i?", -1, False)
+client, mechanism = b"taskwire-ready", b"SCRAM-SHA-512"
+body = struct.pack(">hhih", 17, 1, 7, len(client)) + client
+body += struct.pack(">h", len(mechanism)) + mechanism
 try:
     with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
         s.settimeout(2)
@@ -201,27 +201,19 @@ try:
 except (OSError, EOFError) as e:
     print(f"kafka not ready: {e}", file=sys.stderr)
     sys.exit(1)
-corr, _throttle, nbrokers = struct.unpack(">iii", resp[:12])
-if corr != 7 or nbrokers < 1:
-    print(f"kafka not ready: {nbrokers} brokers in metadata", file=sys.stderr)
+corr, error = struct.unpack(">ih", resp[:6])
+if corr != 7 or error != 0:
+    print(f"kafka not ready: SASL handshake error {error}", file=sys.stderr)
     sys.exit(1)
 PY
-}
-
-create_topic() {
-  tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
-    --create --if-not-exists --replication-factor 1 --topic "$@"
 }
 
 cmd_init() {
   installed || die "not installed: run '$0 install' first"
   cmd_ready || die "broker at $BOOTSTRAP is not ready"
-  create_topic "$TOPIC_EVENTS" --partitions "$TOPIC_EVENTS_PARTITIONS"
-  create_topic "$TOPIC_DLQ" --partitions "$TOPIC_DLQ_PARTITIONS" \
-    --config retention.ms="$TOPIC_DLQ_RETENTION_MS"
-  create_topic "$TOPIC_REVOCATIONS" --partitions 1 \
-    --config retention.ms="$TOPIC_REVOCATIONS_RETENTION_MS" \
-    --config segment.ms="$TOPIC_REVOCATIONS_SEGMENT_MS"
+  KAFKA_BOOTSTRAP_SERVERS=$BOOTSTRAP \
+    KAFKA_BROKER_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_BROKER_PORT \
+    "$TASKWIRE_ROOT/.venv/bin/python" "$SRC_DIR/provision.py"
 }
 
 case "${1:-}" in

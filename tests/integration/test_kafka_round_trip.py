@@ -9,7 +9,7 @@ from taskwire_testkit import Stack
 
 
 def test_the_stack_creates_task_events_with_six_partitions_and_a_dlq(stack: Stack) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=stack.kafka, client_id="test-admin")
+    admin = KafkaAdminClient(**stack.kafka_admin, client_id="test-admin")
     try:
         topics = {t["name"]: t for t in admin.describe_topics(["task-events", "task-events.dlq"])}
     finally:
@@ -21,13 +21,13 @@ def test_the_stack_creates_task_events_with_six_partitions_and_a_dlq(stack: Stac
 def test_a_record_produced_to_task_events_is_consumed_back(stack: Stack) -> None:
     key = uuid.uuid4().hex.encode()
     value = b'{"probe": "%s"}' % key
-    producer = KafkaProducer(bootstrap_servers=stack.kafka, acks="all")
+    producer = KafkaProducer(**stack.kafka_admin, acks="all")
     try:
         sent = producer.send("task-events", key=key, value=value).get(timeout=15)
     finally:
         producer.close()
 
-    consumer = KafkaConsumer(bootstrap_servers=stack.kafka, enable_auto_commit=False)
+    consumer = KafkaConsumer(**stack.kafka_admin, enable_auto_commit=False)
     try:
         partition = TopicPartition("task-events", sent.partition)
         consumer.assign([partition])

@@ -3,6 +3,7 @@ files that exist, health-gated dependencies, the contract's ports, and the same 
 the same command lines, settings and start order as the native stack."""
 
 import configparser
+import importlib.util
 import ipaddress
 import json
 import os
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from taskwire_events.kafka_clients import dev_password, password_variable
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yml").read_text())
@@ -385,7 +388,7 @@ NOT_KAFKA_CLIENTS = {"reminders"}
 def test_every_kafka_client_waits_for_the_topics_on_the_internal_listener(name: str) -> None:
     bootstrap = _environment(name)["KAFKA_BOOTSTRAP_SERVERS"]
     listeners = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
-    assert f"PLAINTEXT://{bootstrap}" in listeners
+    assert f"CLIENT://{bootstrap}" in listeners
     assert _waits_for(name, "kafka-init", "service_completed_successfully")
 
 
@@ -393,6 +396,50 @@ def test_every_kafka_client_waits_for_the_topics_on_the_internal_listener(name: 
 def test_a_program_that_is_no_kafka_client_gets_no_kafka_address(name: str) -> None:
     assert "KAFKA_BOOTSTRAP_SERVERS" not in _environment(name)
     assert "KAFKA_BOOTSTRAP_SERVERS" not in _program_environment(_python_programs()[name])
+
+
+def _provisioning() -> Any:
+    """scripts/stack/kafka/provision.py, the principals and ACLs of both stacks."""
+    path = ROOT / "scripts/stack/kafka/provision.py"
+    spec = importlib.util.spec_from_file_location("kafka_provision", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+KAFKA_PASSWORD = re.compile(r"^(\w+)_KAFKA_PASSWORD$")
+
+
+@pytest.mark.parametrize("name", sorted(_python_programs().keys() - NOT_KAFKA_CLIENTS))
+def test_every_kafka_client_holds_the_password_of_one_provisioned_principal_only(
+    name: str,
+) -> None:
+    passwords = [k for k in _environment(name) if KAFKA_PASSWORD.match(k)]
+    assert len(passwords) == 1, f"{name} holds {passwords}"
+    principal = KAFKA_PASSWORD.match(passwords[0]).group(1).lower().replace("_", "-")  # type: ignore[union-attr]
+    assert principal in _provisioning().PRINCIPALS
+    assert password_variable(principal) == passwords[0]
+    assert _default(_environment(name)[passwords[0]]) == dev_password(principal)
+
+
+def test_compose_provisions_every_principal_with_the_native_script_and_defaults() -> None:
+    init = SERVICES["kafka-init"]
+    assert init["command"] == ["python", "/etc/taskwire/kafka/provision.py"]
+    assert any(v.startswith("./scripts/stack/kafka/provision.py:") for v in init["volumes"])
+    env = _environment("kafka-init")
+    for principal in [*_provisioning().PRINCIPALS, "broker"]:
+        assert _default(env[password_variable(principal)]) == dev_password(principal), principal
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:19092"
+    assert env["KAFKA_BROKER_BOOTSTRAP_SERVERS"] == "kafka:29092"
+
+
+def test_the_node_knows_the_same_broker_password_natively_and_in_compose() -> None:
+    script = (ROOT / "scripts/stack/kafka.sh").read_text()
+    native = _search(r"BROKER_KAFKA_PASSWORD=\$\{BROKER_KAFKA_PASSWORD:-([^}]*)\}", script).group(1)
+    assert native == dev_password("broker")
+    assert _default(SERVICES["kafka-init"]["environment"]["BROKER_KAFKA_PASSWORD"]) == native
 
 
 @pytest.mark.parametrize("name", sorted(_python_programs()))
@@ -762,8 +809,21 @@ def test_keycloak_gets_the_environment_the_native_script_exports() -> None:
 
 
 def _native_kafka_properties() -> dict[str, str]:
+    """The native node's properties, its broker password as compose interpolates it."""
     text = (ROOT / "scripts/stack/kafka/server.properties.in").read_text()
-    return dict(re.findall(r"(?m)^([a-z][\w.]*)=(.*)$", text))
+    broker = f"${{BROKER_KAFKA_PASSWORD:-{dev_password('broker')}}}"
+    text = text.replace("@KAFKA_BROKER_PASSWORD@", broker)
+    return dict(re.findall(r"(?m)^([a-z][\w.-]*)=(.*)$", text))
+
+
+def _kafka_variable(key: str) -> str:
+    """The apache/kafka image's name for a property: `.` is `_`, `_` is `__`, `-` is `___`."""
+    return "KAFKA_" + key.upper().replace("_", "__").replace("-", "___").replace(".", "_")
+
+
+# Compose's host listener (CLIENT_HOST) has every setting of the client listener's.
+def _host_listener(key: str) -> str:
+    return key.replace("listener.name.client.", "listener.name.client_host.")
 
 
 # Kafka keys whose native values are this machine's addresses and paths, and the compose
@@ -783,13 +843,15 @@ def test_kafka_in_compose_sets_every_property_of_the_native_node(key: str) -> No
     if key in KAFKA_LOCAL:
         assert KAFKA_LOCAL[key] in env
         return
-    variable = "KAFKA_" + key.upper().replace(".", "_")
-    assert variable in env, f"{key} is set natively; compose leaves it to the image's default"
-    assert env[variable] == _native_kafka_properties()[key], key
+    for variable in {_kafka_variable(key), _kafka_variable(_host_listener(key))}:
+        assert variable in env, f"{key} is set natively; compose leaves it to the image's default"
+        assert env[variable] == _native_kafka_properties()[key], key
 
 
 def test_kafka_in_compose_sets_no_property_the_native_node_does_not() -> None:
-    native = {"KAFKA_" + k.upper().replace(".", "_") for k in _native_kafka_properties()}
+    native = {
+        _kafka_variable(each) for k in _native_kafka_properties() for each in (k, _host_listener(k))
+    }
     settings = {k for k in _environment("kafka") if k.startswith("KAFKA_")}
     # JVM options of the image, not broker properties (KAFKA_OPTS: the JMX exporter agent).
     image_only = {"KAFKA_HEAP_OPTS", "KAFKA_OPTS", *KAFKA_LOCAL.values()}
@@ -805,9 +867,9 @@ def test_kafka_runs_with_the_native_heap() -> None:
 def test_kafka_listens_on_the_port_it_advertises_to_the_host() -> None:
     env = _environment("kafka")
     advertised = _search(
-        r"PLAINTEXT_HOST://localhost:(\$\{KAFKA_PORT:-\d+\})", env["KAFKA_ADVERTISED_LISTENERS"]
+        r"CLIENT_HOST://localhost:(\$\{KAFKA_PORT:-\d+\})", env["KAFKA_ADVERTISED_LISTENERS"]
     ).group(1)
-    assert f"PLAINTEXT_HOST://:{advertised}" in env["KAFKA_LISTENERS"]
+    assert f"CLIENT_HOST://:{advertised}" in env["KAFKA_LISTENERS"]
     assert SERVICES["kafka"]["ports"] == [f"{advertised}:{advertised}"]
 
 

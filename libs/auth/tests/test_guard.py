@@ -7,14 +7,15 @@ import pytest
 from flask import Flask
 
 from taskwire_auth import RevocationFollower, authenticated, install_token_check
+from taskwire_events.kafka_clients import KafkaClients
 
 ISSUER = "http://localhost:8180/realms/taskwire"
 NOWHERE = "http://127.0.0.1:1/certs"
 
 
-def _app(kafka_bootstrap: str | None) -> Flask:
+def _app(kafka: KafkaClients | None) -> Flask:
     app = Flask("under_test")
-    install_token_check(app, NOWHERE, ISSUER, "task-api", kafka_bootstrap)
+    install_token_check(app, NOWHERE, ISSUER, "task-api", kafka)
 
     @app.get("/mine")
     @authenticated()
@@ -25,7 +26,7 @@ def _app(kafka_bootstrap: str | None) -> Flask:
 
 
 def test_a_request_without_a_bearer_token_is_a_401_challenge() -> None:
-    response = _app(kafka_bootstrap=None).test_client().get("/mine")
+    response = _app(kafka=None).test_client().get("/mine")
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     assert response.headers["WWW-Authenticate"].startswith('Bearer realm="taskwire"')
@@ -33,21 +34,19 @@ def test_a_request_without_a_bearer_token_is_a_401_challenge() -> None:
 
 def test_a_token_the_realms_keys_cannot_check_is_refused() -> None:
     response = (
-        _app(kafka_bootstrap=None)
-        .test_client()
-        .get("/mine", headers={"Authorization": "Bearer abc.def.ghi"})
+        _app(kafka=None).test_client().get("/mine", headers={"Authorization": "Bearer abc.def.ghi"})
     )
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
 def test_without_kafka_no_revocation_is_followed() -> None:
-    assert "revocations" not in _app(kafka_bootstrap=None).extensions
+    assert "revocations" not in _app(kafka=None).extensions
 
 
 @pytest.fixture
 def followed() -> Iterator[Flask]:
-    app = _app(kafka_bootstrap="127.0.0.1:1")
+    app = _app(kafka=KafkaClients("127.0.0.1:1", "task-api", "unused"))
     yield app
     app.extensions["revocations"].stop()
 

@@ -9,6 +9,9 @@ import pytest
 from kafka import TopicPartition
 
 from taskwire_auth import Principal, Revocation, RevocationFollower, RevocationList
+from taskwire_events.kafka_clients import KafkaClients
+
+UNUSED_LOGIN = KafkaClients("unused:9092", "task-api", "unused")
 
 
 class Clock:
@@ -174,7 +177,7 @@ def test_the_follower_reads_the_backlog_then_reports_caught_up(far_future: float
     )
     revoked = RevocationList()
     follower = RevocationFollower(
-        revoked, "unused:9092", poll_timeout_ms=10, consumer_factory=lambda: consumer
+        revoked, UNUSED_LOGIN, poll_timeout_ms=10, consumer_factory=lambda: consumer
     ).start()
     try:
         assert follower.caught_up.wait(5)
@@ -201,7 +204,7 @@ def test_the_follower_keeps_retrying_until_kafka_answers(far_future: float) -> N
 
     revoked = RevocationList()
     follower = RevocationFollower(
-        revoked, "unused:9092", poll_timeout_ms=10, consumer_factory=factory
+        revoked, UNUSED_LOGIN, poll_timeout_ms=10, consumer_factory=factory
     ).start()
     try:
         assert follower.caught_up.wait(10)

@@ -39,9 +39,7 @@ def create_app(settings: ApiSettings | None = None) -> Flask:
     engine = request_engine(settings.database_url)
     metrics = Metrics(API_SERVICE, settings.statsd_host, settings.statsd_port)
     instrument(app, metrics, {"database": lambda: ping(engine)}, settings.sentry_dsn)
-    install_token_check(
-        app, settings.jwks_url, settings.issuer, settings.audience, settings.kafka_bootstrap
-    )
+    install_token_check(app, settings.jwks_url, settings.issuer, settings.audience, settings.kafka)
     app.extensions["notification_service"] = NotificationService(
         lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret, InvalidCursor)
     )

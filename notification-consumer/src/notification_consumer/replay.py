@@ -12,20 +12,20 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from notification_consumer.adapters.kafka import DLQ_HEADER_PREFIX
-from notification_consumer.settings import SERVICE, WorkerSettings
-from taskwire_events.kafka_clients import KafkaClients
+from notification_consumer.settings import REPLAY_PRINCIPAL, SERVICE, WorkerSettings
 
 REPLAYED_FROM = "replayed-from"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = WorkerSettings.from_env()
+    settings = WorkerSettings.from_env(REPLAY_PRINCIPAL)
     parser = argparse.ArgumentParser(prog="taskwire-notification-replay", description=__doc__)
     parser.add_argument(
         "--dry-run", action="store_true", help="list the dead letters; publish and commit nothing"
@@ -34,12 +34,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--from-offset", type=int, help="start here instead of where the last replay stopped"
     )
     parser.add_argument("--limit", type=int, help="replay at most this many messages")
-    parser.add_argument("--bootstrap-servers", default=settings.kafka_bootstrap)
+    parser.add_argument("--bootstrap-servers", default=settings.kafka.bootstrap)
     parser.add_argument("--dlq-topic", default=settings.dlq_topic)
     parser.add_argument("--group", default=settings.dlq_replay_group)
     args = parser.parse_args(argv)
 
-    kafka = KafkaClients(args.bootstrap_servers)
+    kafka = replace(settings.kafka, bootstrap=args.bootstrap_servers)
     consumer = kafka.consumer(
         f"{SERVICE}-replay",
         group_id=args.group,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from taskwire_events import TASK_EVENTS, TASK_EVENTS_DLQ
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability.settings_env import optional, setting
 
 # The worker: its heartbeat and consumer metrics say whether notifications are being made.
@@ -13,12 +14,17 @@ SERVICE = "notification-consumer"
 # The read API reports (requests, heartbeat) under a name of its own, so that it can never
 # hide a dead worker, nor the worker a dead API.
 API_SERVICE = "notification-api"
+# Kafka principals (docs/operations.md): the worker consumes events and writes dead letters,
+# the read API follows revocations, the replay tool moves dead letters back.
+WORKER_PRINCIPAL = "notification-worker"
+API_PRINCIPAL = "notification-api"
+REPLAY_PRINCIPAL = "notification-replay"
 # Open notification streams one read-API process holds at most, by default.
 STREAMS_MAX = 2000
 
 
 def _shared() -> dict[str, Any]:
-    """What both processes read: the notifications database, statsd and Sentry, Kafka."""
+    """What both processes read: the notifications database, statsd and Sentry."""
     return {
         "database_url": setting(
             "NOTIFICATIONS_DATABASE_URL",
@@ -28,7 +34,6 @@ def _shared() -> dict[str, Any]:
         "statsd_host": setting("STATSD_HOST", "127.0.0.1"),
         "statsd_port": int(setting("STATSD_PORT", "9125")),
         "sentry_dsn": optional("SENTRY_DSN"),
-        "kafka_bootstrap": setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
     }
 
 
@@ -40,7 +45,8 @@ class ApiSettings:
     statsd_host: str
     statsd_port: int
     sentry_dsn: str | None
-    kafka_bootstrap: str  # the revocation events the token check follows
+    # The revocation events the token check follows, as `notification-api` (None: none).
+    kafka: KafkaClients | None
     issuer: str
     jwks_url: str
     audience: str
@@ -54,6 +60,7 @@ class ApiSettings:
     def from_env(cls) -> "ApiSettings":
         return cls(
             **_shared(),
+            kafka=KafkaClients.from_env(API_PRINCIPAL),
             issuer=setting("KEYCLOAK_ISSUER", "http://localhost:8180/realms/taskwire"),
             jwks_url=setting(
                 "KEYCLOAK_JWKS_URL",
@@ -77,7 +84,7 @@ class WorkerSettings:
     statsd_host: str
     statsd_port: int
     sentry_dsn: str | None
-    kafka_bootstrap: str
+    kafka: KafkaClients  # as `notification-worker`, or `notification-replay` for the replay
     topic: str
     dlq_topic: str
     consumer_group: str
@@ -107,9 +114,10 @@ class WorkerSettings:
         return f"{self.consumer_group}.dlq-replay"
 
     @classmethod
-    def from_env(cls) -> "WorkerSettings":
+    def from_env(cls, kafka_principal: str = WORKER_PRINCIPAL) -> "WorkerSettings":
         return cls(
             **_shared(),
+            kafka=KafkaClients.from_env(kafka_principal),
             topic=setting("KAFKA_TOPIC_EVENTS", TASK_EVENTS),
             dlq_topic=setting("KAFKA_TOPIC_DLQ", TASK_EVENTS_DLQ),
             consumer_group=setting("NOTIFICATIONS_CONSUMER_GROUP", "notification-consumer"),

@@ -69,7 +69,7 @@ def main() -> None:
         settings.worker_host,
         settings.worker_port,
     )
-    kafka = KafkaClients(settings.kafka_bootstrap)
+    kafka = settings.kafka
     producer: KafkaProducer | None = connect(
         lambda: kafka.producer(f"{SERVICE}-dlq", acks="all", retries=5),
         "dead-letter producer",
@@ -264,7 +264,7 @@ def _health_app(
             raise RuntimeError("not consuming yet")
         if time.monotonic() - consuming.last_poll > STALE_LOOP_SECONDS:
             raise RuntimeError("the consumer loop has not polled for a while")
-        host, _, port = settings.kafka_bootstrap.split(",")[0].rpartition(":")
+        host, _, port = settings.kafka.bootstrap.split(",")[0].rpartition(":")
         socket.create_connection((host, int(port)), timeout=2).close()
 
     checks: dict[str, Check] = {

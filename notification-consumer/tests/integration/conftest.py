@@ -76,7 +76,7 @@ class Events:
     """Produces to `task-events` as the relay does: key = task id, CloudEvents JSON value."""
 
     def __init__(self, stack: Stack) -> None:
-        self._producer = KafkaProducer(bootstrap_servers=stack.kafka, acks="all", linger_ms=5)
+        self._producer = KafkaProducer(**stack.kafka_admin, acks="all", linger_ms=5)
 
     def publish(self, event: dict[str, Any], key: bytes | None = None) -> Any:
         return self.publish_raw(

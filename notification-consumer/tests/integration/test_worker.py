@@ -66,7 +66,7 @@ def test_duplicates_of_an_event_id_yield_one_notification_and_one_email(
 
 
 def _dlq_end(stack: Stack) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=stack.kafka, enable_auto_commit=False)
+    consumer = KafkaConsumer(**stack.kafka_admin, enable_auto_commit=False)
     try:
         partition = TopicPartition(DLQ, 0)
         end: int = consumer.end_offsets([partition])[partition]
@@ -76,7 +76,7 @@ def _dlq_end(stack: Stack) -> int:
 
 
 def _dead_letters_since(stack: Stack, offset: int, marker: bytes) -> list[Any]:
-    consumer = KafkaConsumer(bootstrap_servers=stack.kafka, enable_auto_commit=False)
+    consumer = KafkaConsumer(**stack.kafka_admin, enable_auto_commit=False)
     try:
         partition = TopicPartition(DLQ, 0)
         consumer.assign([partition])
@@ -130,7 +130,8 @@ def test_a_dead_letter_is_replayed_to_its_topic_and_handled_after_the_fix(
         ],
         topic=DLQ,
     )
-    group = f"test-replay-{uuid.uuid4().hex[:8]}"
+    # A group of its own, under the prefix the `notification-replay` principal may use.
+    group = f"{REPLAY_GROUP}.test-{uuid.uuid4().hex[:8]}"
     command = [
         str(ROOT / ".venv/bin/taskwire-notification-replay"),
         "--from-offset",
@@ -173,7 +174,7 @@ def test_the_worker_reports_dead_letters_until_a_replay_has_put_them_back(
 ) -> None:
     events.publish_raw(b"{not json", uuid.uuid4().hex.encode())  # one more dead letter
     replay_group = KafkaConsumer(
-        bootstrap_servers=stack.kafka, group_id=REPLAY_GROUP, enable_auto_commit=False
+        **stack.kafka_admin, group_id=REPLAY_GROUP, enable_auto_commit=False
     )
     try:
         partitions = [TopicPartition(DLQ, p) for p in replay_group.partitions_for_topic(DLQ)]

@@ -16,7 +16,7 @@ def client() -> FlaskClient:
         ApiSettings.from_env(),
         database_url="postgresql+psycopg2://nobody:nothing@127.0.0.1:1/x",
         jwks_url="http://127.0.0.1:1/certs",
-        kafka_bootstrap="",  # no revocation follower: libs/auth tests it
+        kafka=None,  # no revocation follower: libs/auth tests it
         statsd_port=9,
     )
     return create_app(settings).test_client()

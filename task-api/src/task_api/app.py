@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.jwks_url,
         settings.issuer,
         settings.audience,
-        settings.kafka_bootstrap_servers,
+        settings.kafka,
     )
     app.extensions["task_service"] = TaskService(
         lambda: SqlUnitOfWork(engine), CursorCodec(settings.cursor_secret, InvalidCursor)

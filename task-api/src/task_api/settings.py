@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability.settings_env import optional, setting
 
 SERVICE = "task-api"
@@ -17,8 +18,9 @@ class Settings:
     statsd_host: str
     statsd_port: int
     sentry_dsn: str | None
-    # Where the revoked-sessions topic is followed from (docs/identity.md); None: no follower.
-    kafka_bootstrap_servers: str | None = None
+    # Where and as whom the revoked-sessions topic is followed (docs/identity.md); None: no
+    # follower.
+    kafka: KafkaClients | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -37,5 +39,5 @@ class Settings:
             statsd_host=setting("STATSD_HOST", "127.0.0.1"),
             statsd_port=int(setting("STATSD_PORT", "9125")),
             sentry_dsn=optional("SENTRY_DSN"),
-            kafka_bootstrap_servers=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            kafka=KafkaClients.from_env(SERVICE),
         )

@@ -52,9 +52,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.jwks_url,
         settings.issuer,
         settings.access_audience,
-        settings.kafka_bootstrap_servers,
+        settings.kafka,
     )
-    publisher = KafkaRevocationPublisher(settings.kafka_bootstrap_servers, tokens.revoked)
+    publisher = KafkaRevocationPublisher(settings.kafka, tokens.revoked)
     provider = KeycloakIdentityProvider(
         settings.keycloak_url,
         settings.realm,

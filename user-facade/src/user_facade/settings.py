@@ -4,6 +4,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability.settings_env import optional, setting
 
 SERVICE = "user-facade"
@@ -17,6 +18,8 @@ class Settings:
     statsd_port: int
     sentry_dsn: str | None
     client_secret: str  # of the facade's confidential clients `user-facade-login`, `user-facade`
+    # Follows and publishes revocations as one principal: one process, one secret.
+    kafka: KafkaClients
     issuer: str = "http://localhost:8180/realms/taskwire"  # the `iss` browsers and services see
     # The facade's confidential client at the token endpoint: password grant, refresh,
     # introspection, logout (the realm's public clients have no direct grants).
@@ -25,7 +28,6 @@ class Settings:
     # The public client of browsers and Postman; its back-channel logout tokens come here too.
     browser_client_id: str = "taskwire-web"
     access_audience: str = "task-api"  # every access token of the realm names it in `aud`
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # How long a revoked session stays listed: the longest access-token lifetime (realm:
     # 300 s), plus the validators' clock leeway and margin.
     revocation_ttl_seconds: int = 360
@@ -52,7 +54,7 @@ class Settings:
             admin_client_id=setting("USER_FACADE_ADMIN_CLIENT_ID", "user-facade"),
             browser_client_id=setting("USER_FACADE_BROWSER_CLIENT_ID", "taskwire-web"),
             access_audience=setting("TASK_API_AUDIENCE", "task-api"),
-            kafka_bootstrap_servers=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            kafka=KafkaClients.from_env(SERVICE),
             revocation_ttl_seconds=int(setting("AUTH_REVOCATION_TTL_SECONDS", "360")),
             keycloak_connect_timeout_seconds=float(
                 setting("USER_FACADE_KEYCLOAK_CONNECT_TIMEOUT", "1")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability.settings_env import SettingsError
 from user_facade.app import create_app
 from user_facade.settings import Settings
@@ -18,7 +19,7 @@ def _settings(tmp_path: Path, **overrides: object) -> Settings:
         "statsd_port": 9,
         "sentry_dsn": None,
         "client_secret": "test-secret",
-        "kafka_bootstrap_servers": "127.0.0.1:1",
+        "kafka": KafkaClients("127.0.0.1:1", "user-facade", "unused"),
         "keycloak_connect_retries": 0,
         "rate_limit_file": str(tmp_path / "limits.sqlite3"),
     }

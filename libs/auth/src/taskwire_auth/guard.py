@@ -12,6 +12,7 @@ from taskwire_auth.jwks import JwksCache
 from taskwire_auth.principal import Principal
 from taskwire_auth.revocations import RevocationFollower, RevocationList
 from taskwire_auth.tokens import InvalidToken, TokenValidator
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability.problems import problem
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -33,16 +34,16 @@ class TokenCheck:
 
 
 def install_token_check(
-    app: Flask, jwks_url: str, issuer: str, audience: str, kafka_bootstrap: str | None
+    app: Flask, jwks_url: str, issuer: str, audience: str, kafka: KafkaClients | None
 ) -> TokenCheck:
     """How an API that serves resources checks its callers: access tokens validated locally
     against the realm's cached JWKS, and refused once their session ended, which every instance
     learns from the revocations topic within milliseconds (docs/identity.md). With no
-    `kafka_bootstrap` (the app factories' own tests) no revocation is followed."""
+    `kafka` login (the app factories' own tests) no revocation is followed."""
     revoked = RevocationList()
-    if kafka_bootstrap:
+    if kafka is not None:
         logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO narrates each connection
-        app.extensions["revocations"] = RevocationFollower(revoked, kafka_bootstrap).start()
+        app.extensions["revocations"] = RevocationFollower(revoked, kafka).start()
     keys = JwksCache.from_url(jwks_url)
     install_auth(app, TokenValidator(keys, issuer, audience, is_revoked=revoked.is_revoked))
     return TokenCheck(keys, revoked)

@@ -13,6 +13,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from taskwire_auth.principal import Principal
+from taskwire_events.kafka_clients import KafkaClients
 
 TOPIC = "auth.revocations"
 # The protocol generation to speak. Naming it spares the eager bootstrap that kafka-python does
@@ -114,7 +115,7 @@ class RevocationFollower:
     def __init__(
         self,
         revocations: RevocationList,
-        bootstrap_servers: str,
+        login: KafkaClients,
         topic: str = TOPIC,
         poll_timeout_ms: int = 1000,
         purge_every_seconds: float = 30.0,
@@ -128,10 +129,10 @@ class RevocationFollower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # Probed only for the real consumer; a given factory brings its own connectivity.
-        self._bootstrap = None if consumer_factory else bootstrap_servers
+        self._bootstrap = None if consumer_factory else login.bootstrap
         self._consumer_factory = consumer_factory or (
             lambda: KafkaConsumer(
-                bootstrap_servers=bootstrap_servers,
+                **login.connection(),
                 group_id=None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",

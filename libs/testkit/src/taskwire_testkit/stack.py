@@ -2,6 +2,9 @@
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
+
+from taskwire_events.kafka_clients import KafkaClients, dev_password, password_variable
 
 
 def _port(name: str, default: int) -> int:
@@ -27,6 +30,27 @@ class Stack:
     @property
     def kafka(self) -> str:
         return f"{self.host}:{self.kafka_port}"
+
+    def kafka_clients(self, principal: str = "admin") -> KafkaClients:
+        """A principal's login on the client listener (scripts/stack/kafka/provision.py)."""
+        password = os.environ.get(password_variable(principal), dev_password(principal))
+        return KafkaClients(self.kafka, principal, password)
+
+    @property
+    def kafka_admin(self) -> dict[str, Any]:
+        """kafka-python options of `admin`, the super user that tests and benchmarks use to
+        create topics and to see what the services wrote."""
+        return self.kafka_clients().connection()
+
+    def relay_as_admin(self) -> dict[str, str]:
+        """Environment of a relay process run by a test or benchmark on a topic of its own,
+        which the `relay` principal may not write: it logs in as `admin` instead."""
+        admin = self.kafka_clients()
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+            "RELAY_KAFKA_USERNAME": admin.username,
+            "RELAY_KAFKA_PASSWORD": admin.password,
+        }
 
     @property
     def gateway(self) -> str:

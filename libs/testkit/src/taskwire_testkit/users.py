@@ -8,7 +8,7 @@ import requests
 from taskwire_testkit.stack import Stack
 
 PASSWORD = "correct-horse-battery"
-TIMEOUT = 30  # Keycloak answers the admin API slowly on a loaded machine (load 30-40)
+TIMEOUT = 10
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from task_api.relay.session import StreamSession
 from task_api.relay.settings import SERVICE, RelaySettings
 from task_api.relay.slot import ReplicationSlot, SlotUnusable
 from taskwire_events import Backoff
-from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability import Metrics
 from taskwire_observability.sentry import init_sentry
 
@@ -91,9 +90,7 @@ class Relay:
             connection = None
             flush = ERROR_FLUSH
             try:
-                publisher = KafkaPublisher(
-                    KafkaClients(s.kafka_bootstrap), s.topic, f"taskwire-relay-{s.instance}"
-                )
+                publisher = KafkaPublisher(s.kafka, s.topic, f"taskwire-relay-{s.instance}")
                 connection, stream = slot.open_stream()
                 session = StreamSession(
                     stream,

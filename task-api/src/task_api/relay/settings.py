@@ -5,6 +5,7 @@ import socket
 from dataclasses import dataclass
 
 from taskwire_events import TASK_EVENTS
+from taskwire_events.kafka_clients import KafkaClients
 from taskwire_observability.settings_env import optional, setting
 
 SERVICE = "relay"
@@ -13,7 +14,7 @@ SERVICE = "relay"
 @dataclass(frozen=True)
 class RelaySettings:
     database_url: str  # a role with REPLICATION (and SELECT on the outbox), the tasks database
-    kafka_bootstrap: str
+    kafka: KafkaClients
     topic: str
     publication: str  # created by task-api's migrations
     slot: str  # created by the relay when missing
@@ -35,7 +36,7 @@ class RelaySettings:
                 "RELAY_DATABASE_URL",
                 "postgresql://task_relay:task-relay-dev-only-password@127.0.0.1:5432/tasks",
             ),
-            kafka_bootstrap=setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            kafka=KafkaClients.from_env(SERVICE),
             topic=setting("RELAY_TOPIC", TASK_EVENTS),
             publication=setting("RELAY_PUBLICATION", "taskwire_outbox"),
             slot=setting("RELAY_SLOT", "taskwire_relay"),

@@ -25,7 +25,7 @@ PORT = 8095
 def slot_and_topic(stack: Stack) -> Iterator[tuple[str, str]]:
     name = f"test_fence_{uuid.uuid4().hex[:8]}"
     topic = name.replace("_", "-")
-    admin = KafkaAdminClient(bootstrap_servers=stack.kafka, client_id="test-relay")
+    admin = KafkaAdminClient(**stack.kafka_admin, client_id="test-relay")
     admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     try:
         yield name, topic
@@ -69,7 +69,7 @@ def test_the_new_leader_terminates_a_walsender_left_holding_the_slot(
         "RELAY_TOPIC": topic,
         "RELAY_PORT": str(PORT),
         "RELAY_INSTANCE": "fence-test",
-        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka,
+        **stack.relay_as_admin(),
     }
     log = tmp_path / "relay.log"
     with log.open("w") as output:

@@ -21,7 +21,6 @@ from sqlalchemy import Engine
 
 from task_api.relay.producer import KafkaPublisher
 from task_api.relay.records import OutboxRecord
-from taskwire_events.kafka_clients import KafkaClients
 from taskwire_testkit import (
     Emails,
     Mailbox,
@@ -203,7 +202,7 @@ def test_kafka_stopped_for_20_seconds_loses_nothing_and_writes_go_on(
     during: dict[str, int] = {}
     spare_topic = f"test-relay-spare-{uuid.uuid4().hex[:8]}"
     _topics(stack, create=(spare_topic,))
-    spare = KafkaPublisher(KafkaClients(stack.kafka), spare_topic, SPARE_CLIENT)
+    spare = KafkaPublisher(stack.kafka_clients(), spare_topic, SPARE_CLIENT)
     spare_deliveries = []
 
     def stop_kafka_for_20_seconds() -> None:
@@ -224,7 +223,7 @@ def test_kafka_stopped_for_20_seconds_loses_nothing_and_writes_go_on(
         outcome = assert_every_committed_event_relayed_in_order(
             written, read_back(stack, start, written)
         )
-        consumer = KafkaConsumer(bootstrap_servers=stack.kafka)
+        consumer = KafkaConsumer(**stack.kafka_admin)
         spare_records = sum(consumer.end_offsets([TopicPartition(spare_topic, 0)]).values())
         consumer.close()
     finally:
@@ -248,7 +247,7 @@ def test_kafka_stopped_for_20_seconds_loses_nothing_and_writes_go_on(
 
 
 def _topics(stack: Stack, create: tuple[str, ...] = (), delete: tuple[str, ...] = ()) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=stack.kafka, client_id="test-relay")
+    admin = KafkaAdminClient(**stack.kafka_admin, client_id="test-relay")
     try:
         if create:
             admin.create_topics(

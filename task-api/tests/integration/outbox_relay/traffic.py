@@ -140,7 +140,7 @@ class Relayed:
 
 
 def end_offsets(stack: Stack) -> dict[TopicPartition, int]:
-    consumer = KafkaConsumer(bootstrap_servers=stack.kafka, enable_auto_commit=False)
+    consumer = KafkaConsumer(**stack.kafka_admin, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC)]
         offsets: dict[TopicPartition, int] = consumer.end_offsets(partitions)
@@ -155,7 +155,7 @@ def read_back(
     """Every record on task-events since `start` that belongs to the written tasks, once all
     committed events have arrived (or the timeout passed)."""
     keys = {e["subject"].encode() for e in written.events}
-    consumer = KafkaConsumer(bootstrap_servers=stack.kafka, enable_auto_commit=False)
+    consumer = KafkaConsumer(**stack.kafka_admin, enable_auto_commit=False)
     relayed: list[Relayed] = []
     seen: set[str] = set()
     try:

@@ -9,6 +9,7 @@ from kafka.errors import KafkaError
 
 from taskwire_auth import Revocation, RevocationList
 from taskwire_auth.revocations import KAFKA_API_VERSION, TOPIC
+from taskwire_events.kafka_clients import KafkaClients
 from user_facade.service.ports import RevocationNotPublished
 
 log = logging.getLogger(__name__)
@@ -22,12 +23,12 @@ class KafkaRevocationPublisher:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        login: KafkaClients,
         local: RevocationList,
         topic: str = TOPIC,
         ack_timeout_seconds: float = 2.0,
     ) -> None:
-        self._bootstrap = bootstrap_servers
+        self._login = login
         self._local = local
         self._topic = topic
         self._ack_timeout = ack_timeout_seconds
@@ -49,7 +50,7 @@ class KafkaRevocationPublisher:
         with self._lock:
             if self._producer is None:
                 self._producer = KafkaProducer(
-                    bootstrap_servers=self._bootstrap,
+                    **self._login.connection(),
                     api_version=KAFKA_API_VERSION,
                     acks="all",
                     linger_ms=0,
