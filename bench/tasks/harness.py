@@ -48,7 +48,7 @@ def gunicorn(args: list[str], port: int, env: dict[str, str] | None = None) -> I
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine starts gunicorn slowly
         while time.monotonic() < deadline:
             try:
                 requests.post(f"http://127.0.0.1:{port}/tasks", timeout=1)
