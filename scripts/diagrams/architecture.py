@@ -12,9 +12,13 @@ EVENT_PURPOSES = {"SQL", "WAL stream, pgoutput", "SMTP", "admin API, tokens", "J
 
 def process_node(facts: Facts, name: str) -> str:
     program = next((p for p in facts.programs if p.name == name), None)
-    service = facts.services[name]
+    service = facts.services.get(name)
+    if service is None and program is None:  # a tool run by hand, with its own Kafka principal
+        return f"  {node_id(name)}[/{label(name, 'run by hand')}/]"
     where = "" if program else "compose only"
-    port_list = program.ports if program else tuple(p.host for p in service.ports)
+    port_list = (
+        program.ports if program else tuple(p.host for p in service.ports) if service else ()
+    )
     return f"  {node_id(name)}[{label(name, ports(port_list), where)}]"
 
 

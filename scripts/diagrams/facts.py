@@ -4,8 +4,8 @@ compose.yml gives the containers, their images, published ports, start order, he
 networks and volumes, and (from each service's environment) who calls whom on which port; the
 gateway's nginx template gives its routes; observability/prometheus/targets/compose/ what
 Prometheus scrapes; scripts/stack/supervisord.conf, stack.sh and env.sh the native stack's
-programs, start phases, ports and readiness probes. Only which program writes and reads which
-Kafka topic is stated here (TOPIC_ROLES), and it is checked against the topics the stack creates.
+programs, start phases, ports and readiness probes; which program writes and reads which
+Kafka topic comes from the ACLs that scripts/stack/kafka/provision.py grants each principal.
 """
 
 import importlib.util
@@ -24,16 +24,6 @@ SUPERVISORD = ROOT / "scripts" / "stack" / "supervisord.conf"
 STACK = ROOT / "scripts" / "stack" / "stack.sh"
 ENV = ROOT / "scripts" / "stack" / "env.sh"
 
-# Which programs write and read each topic (the one fact no configuration file states).
-# Every topic the stack creates must be listed, and every listed program must exist.
-TOPIC_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
-    "task-events": {"writes": ("relay", "relay-standby"), "reads": ("notification-worker",)},
-    "task-events.dlq": {"writes": ("notification-worker",), "reads": ("notification-worker",)},
-    "auth.revocations": {
-        "writes": ("user-facade",),
-        "reads": ("task-api", "notification-api", "user-facade"),
-    },
-}
 
 # Calls compose's environment implies but the program never makes; an entry that matches no
 # call found is an error, so the list cannot go stale. (None now: each notification process is
@@ -93,6 +83,8 @@ class Service:
     volumes: list[str] = field(default_factory=list)  # named volumes only
     address: str | None = None  # fixed IPv4 on the compose network
     environment: dict[str, str] = field(default_factory=dict)
+    shares_network_of: str | None = None  # network_mode: service:<name>
+    command: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +175,8 @@ def service(name: str, spec: dict[str, Any]) -> Service:
         volumes=volumes,
         address=resolve(address) if address else None,
         environment={k: resolve(v) for k, v in (spec.get("environment") or {}).items()},
+        shares_network_of=str(spec.get("network_mode", "")).removeprefix("service:") or None,
+        command=" ".join(str(c) for c in spec.get("command") or []),
     )
 
 
@@ -248,21 +242,29 @@ def kafka_topics(specs: dict[str, Any], programs: set[str]) -> list[Topic]:
     assert spec.loader is not None
     provision = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(provision)
-    created = [(t.name, t.num_partitions) for t in provision.TOPICS]
-    if {name for name, _ in created} != set(TOPIC_ROLES):
-        raise SystemExit(
-            f"topics created {sorted(n for n, _ in created)} differ from TOPIC_ROLES "
-            f"{sorted(TOPIC_ROLES)} in {Path(__file__).relative_to(ROOT)}: "
-            "say who writes and reads each"
-        )
     topics = []
-    for name, partitions in created:
-        roles = TOPIC_ROLES[name]
-        unknown = set(roles["writes"] + roles["reads"]) - programs
-        if unknown:
-            raise SystemExit(f"TOPIC_ROLES[{name!r}] names no program of the stack: {unknown}")
-        topics.append(Topic(name, int(partitions), roles["writes"], roles["reads"]))
+    for topic in provision.TOPICS:
+        writers, readers = [], []
+        for principal, grants in provision.PRINCIPALS.items():
+            for grant in grants:
+                if grant.resource_type != provision.TOPIC or grant.name != topic.name:
+                    continue
+                if provision.WRITE in grant.operations:
+                    writers += programs_of(principal, programs, set(provision.PRINCIPALS))
+                if provision.READ in grant.operations:
+                    readers += programs_of(principal, programs, set(provision.PRINCIPALS))
+        topics.append(Topic(topic.name, topic.num_partitions, tuple(writers), tuple(readers)))
     return topics
+
+
+def programs_of(principal: str, programs: set[str], principals: set[str]) -> list[str]:
+    """The programs that log in to Kafka as a principal: the program of that name, or the
+    programs named after it (relay: relay and relay-standby); else the principal itself, a
+    tool run by hand (notification-replay)."""
+    if principal in programs:
+        named = [p for p in sorted(programs) if p.startswith(principal + "-")]
+        return [principal, *[p for p in named if p not in principals]]
+    return [principal]
 
 
 def gateway_routes(services: dict[str, Service]) -> list[Route]:
@@ -317,6 +319,7 @@ def monitoring(services: dict[str, Service]) -> list[Call]:
         for group in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             for target in group.get("targets", []):
                 host, port = target.rsplit(":", 1)
+                host = network_neighbour(services, host, port)
                 if host in services and host != "prometheus":
                     found.append(Call("prometheus", host, port, "scrape"))
                     if path.name in alerting:
@@ -332,6 +335,15 @@ def monitoring(services: dict[str, Service]) -> list[Call]:
                 if host in services:
                     found.append(Call("grafana", host, port, "queries"))
     return found
+
+
+def network_neighbour(services: dict[str, Service], host: str, port: str) -> str:
+    """The service that listens on host:port: host itself, or a container sharing its network
+    namespace whose command names the port (nginx-exporter beside the gateway)."""
+    for service in services.values():
+        if service.shares_network_of == host and f":{port}" in service.command:
+            return service.name
+    return host
 
 
 def shell_array(text: str, name: str) -> list[str]:
