@@ -27,6 +27,7 @@ LAYERS = [
     ("cryptography", "token check"),
     ("taskwire_auth", "token check"),
     ("taskwire_observability", "observability"),
+    ("taskwire_web", "web kit"),
     ("statsd", "observability"),
     ("logging", "observability"),
     ("task_api", "task-api (own code)"),

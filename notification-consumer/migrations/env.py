@@ -4,7 +4,7 @@ consumer's runtime role."""
 from alembic import context
 from sqlalchemy import create_engine
 
-from taskwire_observability.settings_env import setting
+from taskwire_settings.env import setting
 
 URL = setting(
     "NOTIFICATIONS_MIGRATIONS_DATABASE_URL",

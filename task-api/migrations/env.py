@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from taskwire_observability.settings_env import setting
+from taskwire_settings.env import setting
 
 URL = setting(
     "TASK_API_MIGRATIONS_DATABASE_URL",

@@ -3,7 +3,7 @@
 import pytest
 
 from taskwire_events.kafka_clients import KafkaClients
-from taskwire_observability.settings_env import SettingsError
+from taskwire_settings.env import SettingsError
 
 
 def test_a_principal_reads_its_own_password_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,10 +17,11 @@ from notification_consumer.service.preferences import PreferenceService
 from notification_consumer.service.stream import NotificationHub, StreamLimits
 from notification_consumer.settings import API_SERVICE, ApiSettings
 from taskwire_auth import install_token_check, token_validator
-from taskwire_observability import Metrics, configure_logging, instrument
-from taskwire_observability.openapi import openapi_config, swagger_ui_assets
-from taskwire_observability.problem_api import ProblemApi
+from taskwire_observability import Metrics, configure_logging
 from taskwire_sql import CursorCodec, ping, request_engine
+from taskwire_web import instrument
+from taskwire_web.openapi import openapi_config, swagger_ui_assets
+from taskwire_web.problem_api import ProblemApi
 
 # Under /notifications, so that the gateway serves the spec and its UI with the API.
 OPENAPI = openapi_config(

@@ -7,7 +7,7 @@ from typing import Any
 
 from taskwire_events import TASK_EVENTS, TASK_EVENTS_DLQ
 from taskwire_events.kafka_clients import KafkaClients
-from taskwire_observability.settings_env import optional, setting
+from taskwire_settings.env import optional, setting
 
 # The worker: its heartbeat and consumer metrics say whether notifications are being made.
 SERVICE = "notification-consumer"

@@ -38,8 +38,9 @@ from notification_consumer.service.retention import (
 )
 from notification_consumer.settings import SERVICE, WorkerSettings
 from taskwire_events.kafka_clients import KafkaClients, connect
-from taskwire_observability import Check, Metrics, configure_logging, instrument, serve_health
+from taskwire_observability import Metrics, configure_logging
 from taskwire_sql import ping
+from taskwire_web import Check, instrument, serve_health
 
 log = logging.getLogger(__name__)
 STALE_LOOP_SECONDS = 30.0

@@ -9,10 +9,11 @@ from task_api.domain.errors import InvalidCursor
 from task_api.service.tasks import TaskService
 from task_api.settings import SERVICE, Settings
 from taskwire_auth import install_token_check
-from taskwire_observability import Metrics, configure_logging, instrument
-from taskwire_observability.openapi import openapi_config, swagger_ui_assets
-from taskwire_observability.problem_api import ProblemApi
+from taskwire_observability import Metrics, configure_logging
 from taskwire_sql import CursorCodec, ping, request_engine
+from taskwire_web import instrument
+from taskwire_web.openapi import openapi_config, swagger_ui_assets
+from taskwire_web.problem_api import ProblemApi
 
 MAX_BODY_BYTES = 1024 * 1024
 OPENAPI = openapi_config(

@@ -5,7 +5,7 @@ from flask.testing import FlaskClient
 
 from task_api.app import create_app
 from task_api.settings import Settings
-from taskwire_observability.settings_env import SettingsError
+from taskwire_settings.env import SettingsError
 
 
 @pytest.fixture

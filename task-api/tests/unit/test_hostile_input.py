@@ -17,7 +17,7 @@ from task_api.api.schemas import (
     TaskListArgs,
     TaskPatchSchema,
 )
-from taskwire_observability.problem_api import ProblemApi
+from taskwire_web.problem_api import ProblemApi
 
 UNSTORABLE_TEXT = {"NUL": "a\x00b", "lone surrogate": "a\ud800b"}
 OUT_OF_RANGE_INSTANTS = [

@@ -12,7 +12,7 @@ from task_api.domain.reminders import ReminderState, owes_reminder, reminder_eve
 from task_api.domain.tasks import Status, Task
 from task_api.reminders.settings import duration
 from task_api.service.reminders import ReminderService
-from taskwire_observability.settings_env import SettingsError
+from taskwire_settings.env import SettingsError
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=24)

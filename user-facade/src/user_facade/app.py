@@ -6,9 +6,10 @@ import requests
 from flask import Flask
 
 from taskwire_auth import LogoutTokenValidator, install_token_check
-from taskwire_observability import Metrics, configure_logging, instrument
-from taskwire_observability.openapi import openapi_config, swagger_ui_assets
-from taskwire_observability.problem_api import ProblemApi
+from taskwire_observability import Metrics, configure_logging
+from taskwire_web import instrument
+from taskwire_web.openapi import openapi_config, swagger_ui_assets
+from taskwire_web.problem_api import ProblemApi
 from user_facade.adapters.keycloak import KeycloakIdentityProvider, KeycloakTimeouts
 from user_facade.adapters.rate_limits import Rate, SqliteRateLimiter
 from user_facade.adapters.revocations import KafkaRevocationPublisher

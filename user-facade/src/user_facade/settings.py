@@ -5,7 +5,7 @@ import tempfile
 from dataclasses import dataclass
 
 from taskwire_events.kafka_clients import KafkaClients
-from taskwire_observability.settings_env import optional, setting
+from taskwire_settings.env import optional, setting
 
 SERVICE = "user-facade"
 

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from taskwire_events.kafka_clients import KafkaClients
-from taskwire_observability.settings_env import SettingsError
+from taskwire_settings.env import SettingsError
 from user_facade.app import create_app
 from user_facade.settings import Settings
 

@@ -13,7 +13,7 @@ from taskwire_auth.principal import Principal
 from taskwire_auth.revocations import RevocationFollower, RevocationList
 from taskwire_auth.tokens import InvalidToken, TokenValidator
 from taskwire_events.kafka_clients import KafkaClients
-from taskwire_observability.problems import problem
+from taskwire_web.problems import problem
 
 View = TypeVar("View", bound=Callable[..., Any])
 _EXTENSION = "taskwire_auth"

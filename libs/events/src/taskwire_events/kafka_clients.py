@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
 from taskwire_events.backoff import Backoff
-from taskwire_observability.settings_env import optional, setting
+from taskwire_settings.env import optional, setting
 
 log = logging.getLogger(__name__)
 Client = TypeVar("Client")

@@ -8,8 +8,8 @@ from notification_consumer.domain.errors import (
     StoreUnavailable,
     TooManyStreams,
 )
-from taskwire_observability.problem_api import ProblemResponses
-from taskwire_observability.problems import problem
+from taskwire_web.problem_api import ProblemResponses
+from taskwire_web.problems import problem
 
 # Why each error status can happen, as the OpenAPI document tells it.
 WHY = {

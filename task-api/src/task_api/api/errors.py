@@ -9,8 +9,8 @@ from task_api.domain.errors import (
     StoreUnavailable,
     TaskNotFound,
 )
-from taskwire_observability.problem_api import ProblemResponses
-from taskwire_observability.problems import problem
+from taskwire_web.problem_api import ProblemResponses
+from taskwire_web.problems import problem
 
 # Why each error status can happen, as the OpenAPI document tells it.
 WHY = {

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.serving import BaseWSGIServer
 
-from taskwire_observability import serve_health
-from taskwire_observability.problems import problem
+from taskwire_web import serve_health
+from taskwire_web.problems import problem
 
 
 class Status:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from taskwire_events import TASK_EVENTS
 from taskwire_events.kafka_clients import KafkaClients
-from taskwire_observability.settings_env import optional, setting
+from taskwire_settings.env import optional, setting
 
 SERVICE = "relay"
 

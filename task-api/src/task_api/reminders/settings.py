@@ -6,7 +6,7 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
-from taskwire_observability.settings_env import SettingsError, optional, setting
+from taskwire_settings.env import SettingsError, optional, setting
 
 SERVICE = "reminders"
 _DURATION = re.compile(r"^(\d+)(s|m|h)$")

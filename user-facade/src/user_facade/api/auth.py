@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from taskwire_auth import LogoutTokenValidator, authenticated, current_principal
-from taskwire_observability.problem_api import ProblemResponses
+from taskwire_web.problem_api import ProblemResponses
 from user_facade.api.addresses import Network, client_address
 from user_facade.api.schemas import (
     AccountSchema,

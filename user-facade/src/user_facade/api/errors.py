@@ -5,7 +5,7 @@ import math
 from flask import Flask, Response
 
 from taskwire_auth import InvalidToken
-from taskwire_observability.problems import problem
+from taskwire_web.problems import problem
 from user_facade.domain.errors import (
     EmailTaken,
     IdentityProviderUnavailable,

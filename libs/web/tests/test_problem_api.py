@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 
-from taskwire_observability.problem_api import ProblemApi, ProblemResponses
+from taskwire_web.problem_api import ProblemApi, ProblemResponses
 
 documented = ProblemResponses({401: "No valid bearer token.", 422: "The request is not valid."})
 

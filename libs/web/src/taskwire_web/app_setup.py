@@ -1,4 +1,4 @@
-"""Wires request ids, access logs, metrics, problem+json errors and health into a Flask app."""
+"""A Flask app's set-up: request ids, access logs, metrics, problem+json errors and health."""
 
 import logging
 import time
@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 from flask import Flask, Response, g, request
 
-from taskwire_observability.health import Check, health_blueprint
 from taskwire_observability.metrics import Metrics, route_label
-from taskwire_observability.problems import register_problem_handlers
 from taskwire_observability.request_ids import HEADER, accept_or_mint, current_request_id
 from taskwire_observability.sentry import init_sentry
+from taskwire_web.health import Check, health_blueprint
+from taskwire_web.problems import register_problem_handlers
 
 access_log = logging.getLogger("taskwire.access")
 _QUIET_PATHS = frozenset({"/healthz", "/readyz"})

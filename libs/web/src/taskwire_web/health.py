@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 
 from flask import Blueprint, Response, jsonify
 
-from taskwire_observability.problems import problem
+from taskwire_web.problems import problem
 
 # A check returns nothing when its dependency answered and raises otherwise.
 Check = Callable[[], None]

@@ -11,7 +11,7 @@ from flask_smorest.utils import prepare_response
 from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
-from taskwire_observability.problems import MEDIA_TYPE, problem
+from taskwire_web.problems import MEDIA_TYPE, problem
 
 
 class ProblemSchema(ma.Schema):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from taskwire_observability.settings_env import SettingsError, setting
+from taskwire_settings.env import SettingsError, setting
 
 
 def test_the_dev_default_applies_in_development(monkeypatch: pytest.MonkeyPatch) -> None:

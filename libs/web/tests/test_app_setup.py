@@ -6,7 +6,8 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from taskwire_observability import Metrics, instrument
+from taskwire_observability import Metrics
+from taskwire_web import instrument
 
 
 @pytest.fixture

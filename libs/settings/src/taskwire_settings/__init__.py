@@ -1,0 +1,1 @@
+"""Settings read from the environment, the same way by every Taskwire process."""
