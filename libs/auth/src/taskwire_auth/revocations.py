@@ -13,6 +13,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from taskwire_auth.principal import Principal
+from taskwire_events.backoff import Backoff
 from taskwire_events.kafka_clients import KafkaClients
 
 TOPIC = "auth.revocations"
@@ -154,7 +155,7 @@ class RevocationFollower:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        backoff = 0.5
+        backoff = Backoff.steady(0.5, 10.0)
         while not self._stop.is_set():
             consumer = None
             began = time.monotonic()
@@ -165,17 +166,17 @@ class RevocationFollower:
                 self._follow(consumer)
                 return
             except Exception as error:  # any failure: keep what we have, reconnect later
+                if time.monotonic() - began > 60:
+                    backoff.reset()  # it worked for a while: this is a new outage
+                delay = backoff.next()
                 log.warning(
                     "revocation follower lost Kafka; retrying",
-                    extra={"topic": self._topic, "error": repr(error), "retry_in_s": backoff},
+                    extra={"topic": self._topic, "error": repr(error), "retry_in_s": delay},
                 )
             finally:
                 if consumer is not None:
                     _close_quietly(consumer)
-            if time.monotonic() - began > 60:
-                backoff = 0.5  # it worked for a while: this is a new outage
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
+            self._stop.wait(delay)
 
     def _broker_answers(self) -> bool:
         """Knock before building a client: kafka-python 3.0 leaks a socket per failed connect

@@ -1,5 +1,6 @@
 """Capped exponential backoff: how every retry loop of the event pipeline paces itself
-(reconnecting to PostgreSQL or Kafka, a stalled batch, a refused e-mail, a failing event)."""
+(reconnecting to PostgreSQL or Kafka, a stalled batch, a refused e-mail, a failing event)
+and the revocation follower of libs/auth."""
 
 import random
 from collections.abc import Callable
