@@ -54,7 +54,6 @@ class EventConsumer:
         self.last_poll = float("-inf")  # monotonic; readiness tells a stuck loop from an idle one
 
     def run(self) -> None:
-        self._metrics.incr("taskwire.consumer.dlq", 0)  # the series exists before a dead letter
         stalled_for = Backoff.steady(0.5, 10.0)
         while not self._stop.is_set():
             batch = self._source.poll()
@@ -152,6 +151,9 @@ class EventConsumer:
         if now - self._lag_reported < LAG_EVERY_SECONDS:
             return
         self._lag_reported = now
+        # Re-announced with each report, so the dead-letter counter exists before the first dead
+        # letter and again soon after statsd_exporter restarts (it keeps counters in memory).
+        self._metrics.incr("taskwire.consumer.dlq", 0)
         for partition, lag in self._source.lag().items():
             self._metrics.gauge("taskwire.consumer.lag", lag, partition=partition)
 
