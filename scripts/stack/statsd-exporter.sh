@@ -4,27 +4,23 @@
 set -euo pipefail
 # shellcheck source=scripts/stack/env.sh
 source "$(dirname "$0")/env.sh"
+# shellcheck source=scripts/stack/go-build.sh
+source "$(dirname "$0")/go-build.sh"
 
 BIN=$OPT_DIR/bin/statsd_exporter
 MAPPING=$TASKWIRE_ROOT/observability/statsd/mapping.yml
 
-go_cmd() {
-  if command -v go >/dev/null 2>&1; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    echo /usr/local/go/bin/go
-  else
-    echo "statsd-exporter: Go is needed to build statsd_exporter and was not found" >&2
-    exit 1
-  fi
+build_statsd_exporter() {
+  local gobin
+  gobin=$(mktemp -d)
+  GOBIN=$gobin "$(go_cmd statsd_exporter)" install \
+    "github.com/prometheus/statsd_exporter@$STATSD_EXPORTER_VERSION"
+  mv "$gobin/statsd_exporter" "$1"
+  rm -rf "$gobin"
 }
 
 cmd_install() {
-  if [[ -x $BIN ]]; then
-    return 0
-  fi
-  mkdir -p "$OPT_DIR/bin"
-  GOBIN=$OPT_DIR/bin "$(go_cmd)" install "github.com/prometheus/statsd_exporter@$STATSD_EXPORTER_VERSION"
+  cached_go_build statsd_exporter "$STATSD_EXPORTER_VERSION" "$BIN" build_statsd_exporter
 }
 
 cmd_check() {
