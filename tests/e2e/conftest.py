@@ -2,18 +2,15 @@
 a downloaded browser build), one fresh context per person, screenshots as test artefacts."""
 
 import os
-import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from requests.adapters import HTTPAdapter
 
-from taskwire_testkit import Stack, Users
+from taskwire_testkit import Stack, Users, fresh_address, session_from
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Where the screenshots of each step go (git-ignored); docs/console.md says so.
@@ -23,18 +20,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 STEP_TIMEOUT_MS = 30_000
 PASSWORD = "correct-horse-battery"
 expect.set_options(timeout=STEP_TIMEOUT_MS)
-
-
-class _FromAddress(HTTPAdapter):
-    """Connects from one loopback address: the facade limits sign-ups per address."""
-
-    def __init__(self, source: str) -> None:
-        self._source = source
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self._source, 0)
-        super().init_poolmanager(*args, **kwargs)
 
 
 class Person:
@@ -55,9 +40,7 @@ class Person:
 
 def sign_up(stack: Stack, users: Users, prefix: str) -> str:
     username = f"{prefix}-{uuid.uuid4().hex[:10]}"
-    source = f"127.{random.randint(100, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-    http = requests.Session()
-    http.mount("http://", _FromAddress(source))
+    http = session_from(fresh_address())  # the facade limits sign-ups per address
     response = http.post(
         f"{stack.gateway}/auth/signup",
         json={

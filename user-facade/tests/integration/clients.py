@@ -2,30 +2,16 @@
 from its own loopback address (per-address rate limits never couple two tests), accounts signed
 up through the facade, and Keycloak's admin API."""
 
-import random
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from taskwire_testkit import Stack, master_admin_grant
+from taskwire_testkit import Stack, fresh_address, master_admin_grant, session_from
 
 PASSWORD = "correct-horse-battery"
 TIMEOUT = 10
-
-
-class SourceAddressAdapter(HTTPAdapter):
-    """Connects from a chosen local address: the whole of 127.0.0.0/8 is this machine."""
-
-    def __init__(self, source: str) -> None:
-        self._source = source
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self._source, 0)
-        super().init_poolmanager(*args, **kwargs)
 
 
 class Client:
@@ -34,8 +20,7 @@ class Client:
     def __init__(self, stack: Stack, address: str) -> None:
         self.base = stack.gateway
         self.address = address
-        self.http = requests.Session()
-        self.http.mount("http://", SourceAddressAdapter(address))
+        self.http = session_from(address)
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.http.post(self.base + path, timeout=TIMEOUT, **kwargs)
@@ -49,10 +34,6 @@ class Client:
         assert response.status_code == 200, response.text
         tokens: dict[str, Any] = response.json()
         return tokens
-
-
-def fresh_address() -> str:
-    return f"127.{random.randint(100, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
 
 
 @dataclass(frozen=True)

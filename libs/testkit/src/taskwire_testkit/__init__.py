@@ -1,5 +1,6 @@
 """Test support for integration tests against the real native stack (`make up`)."""
 
+from taskwire_testkit.addresses import fresh_address, session_from
 from taskwire_testkit.mailbox import Mailbox
 from taskwire_testkit.notification_outcome import (
     Emails,
@@ -20,6 +21,8 @@ __all__ = [
     "Users",
     "assert_every_event_notified_exactly_once",
     "assert_no_event_emailed_twice",
+    "fresh_address",
     "master_admin_grant",
+    "session_from",
     "supervisorctl",
 ]
